@@ -1,0 +1,157 @@
+/**
+ * The one interface every tracking backend implements: the embedded SQLite store and the
+ * MLflow REST store. Everything above `tracking/` (registry workflow, tracker, server)
+ * uses only this interface, so it runs unchanged on a real MLflow server.
+ *
+ * Errors are `PropflowError`s with MLflow's error codes (see `src/errors.ts`).
+ */
+import type {
+  DatasetInput,
+  Experiment,
+  FileInfo,
+  Metric,
+  ModelStage,
+  ModelVersion,
+  Page,
+  Param,
+  RegisteredModel,
+  Run,
+  RunInfo,
+  RunStatus,
+  Tag,
+  ViewType,
+} from './entities.js';
+
+export interface SearchExperimentsOptions {
+  filter?: string;
+  orderBy?: string[];
+  maxResults?: number;
+  pageToken?: string;
+  viewType?: ViewType;
+}
+
+export interface SearchRunsOptions {
+  experimentIds: string[];
+  /** MLflow filter grammar: `metrics.x < 6 and params.y = 'z' and attributes.status = 'FINISHED'`. */
+  filter?: string;
+  /** e.g. `metrics.val_mae ASC`, `attributes.start_time DESC`. */
+  orderBy?: string[];
+  maxResults?: number;
+  pageToken?: string;
+  viewType?: ViewType;
+}
+
+export interface CreateRunOptions {
+  experimentId: string;
+  runName?: string;
+  startTime?: number;
+  userId?: string;
+  tags?: Tag[];
+}
+
+export interface UpdateRunOptions {
+  status?: RunStatus;
+  endTime?: number;
+  runName?: string;
+}
+
+export interface LogBatchOptions {
+  metrics?: Metric[];
+  params?: Param[];
+  tags?: Tag[];
+}
+
+export interface SearchModelsOptions {
+  filter?: string;
+  orderBy?: string[];
+  maxResults?: number;
+  pageToken?: string;
+}
+
+export interface CreateModelVersionOptions {
+  source: string;
+  runId?: string;
+  tags?: Tag[];
+  runLink?: string;
+  description?: string;
+}
+
+export interface TrackingStore {
+  /** The URI this store was opened from (`sqlite:///…`, `http://…`). */
+  readonly uri: string;
+
+  // ── experiments ────────────────────────────────────────────────────────────
+  createExperiment(name: string, options?: { artifactLocation?: string; tags?: Tag[] }): Promise<string>;
+  getExperiment(experimentId: string): Promise<Experiment>;
+  /** `null` when no experiment has that name (active or deleted). */
+  getExperimentByName(name: string): Promise<Experiment | null>;
+  searchExperiments(options?: SearchExperimentsOptions): Promise<Page<Experiment>>;
+  renameExperiment(experimentId: string, newName: string): Promise<void>;
+  deleteExperiment(experimentId: string): Promise<void>;
+  restoreExperiment(experimentId: string): Promise<void>;
+  setExperimentTag(experimentId: string, key: string, value: string): Promise<void>;
+
+  // ── runs ───────────────────────────────────────────────────────────────────
+  createRun(options: CreateRunOptions): Promise<Run>;
+  getRun(runId: string): Promise<Run>;
+  updateRun(runId: string, update: UpdateRunOptions): Promise<RunInfo>;
+  deleteRun(runId: string): Promise<void>;
+  restoreRun(runId: string): Promise<void>;
+  searchRuns(options: SearchRunsOptions): Promise<Page<Run>>;
+  logMetric(runId: string, metric: Metric): Promise<void>;
+  logParam(runId: string, param: Param): Promise<void>;
+  setTag(runId: string, tag: Tag): Promise<void>;
+  deleteTag(runId: string, key: string): Promise<void>;
+  /** Params, metrics and tags in one call; the REST store splits it into chunks within MLflow's limits. */
+  logBatch(runId: string, batch: LogBatchOptions): Promise<void>;
+  logInputs(runId: string, datasets: DatasetInput[]): Promise<void>;
+  getMetricHistory(
+    runId: string,
+    metricKey: string,
+    options?: { maxResults?: number; pageToken?: string },
+  ): Promise<Page<Metric>>;
+
+  // ── artifacts (relative to the run's artifact root) ─────────────────────────
+  logArtifact(runId: string, artifactPath: string, content: Uint8Array | string): Promise<void>;
+  /** Upload a local file or a whole folder under `artifactPath` (default: the root). */
+  logArtifactsFrom(runId: string, localPath: string, artifactPath?: string): Promise<void>;
+  listArtifacts(runId: string, path?: string): Promise<FileInfo[]>;
+  downloadArtifact(runId: string, artifactPath: string): Promise<Uint8Array>;
+
+  // ── registered models ──────────────────────────────────────────────────────
+  createRegisteredModel(
+    name: string,
+    options?: { tags?: Tag[]; description?: string },
+  ): Promise<RegisteredModel>;
+  getRegisteredModel(name: string): Promise<RegisteredModel>;
+  renameRegisteredModel(name: string, newName: string): Promise<RegisteredModel>;
+  updateRegisteredModel(name: string, description: string): Promise<RegisteredModel>;
+  deleteRegisteredModel(name: string): Promise<void>;
+  searchRegisteredModels(options?: SearchModelsOptions): Promise<Page<RegisteredModel>>;
+  setRegisteredModelTag(name: string, key: string, value: string): Promise<void>;
+  deleteRegisteredModelTag(name: string, key: string): Promise<void>;
+  setRegisteredModelAlias(name: string, alias: string, version: string): Promise<void>;
+  deleteRegisteredModelAlias(name: string, alias: string): Promise<void>;
+  getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion>;
+  /** Latest version per stage (all stages when `stages` is empty or absent). */
+  getLatestVersions(name: string, stages?: ModelStage[]): Promise<ModelVersion[]>;
+
+  // ── model versions ─────────────────────────────────────────────────────────
+  createModelVersion(name: string, options: CreateModelVersionOptions): Promise<ModelVersion>;
+  getModelVersion(name: string, version: string): Promise<ModelVersion>;
+  updateModelVersion(name: string, version: string, description: string): Promise<ModelVersion>;
+  deleteModelVersion(name: string, version: string): Promise<void>;
+  searchModelVersions(options?: SearchModelsOptions): Promise<Page<ModelVersion>>;
+  transitionModelVersionStage(
+    name: string,
+    version: string,
+    stage: ModelStage,
+    archiveExistingVersions: boolean,
+  ): Promise<ModelVersion>;
+  setModelVersionTag(name: string, version: string, key: string, value: string): Promise<void>;
+  deleteModelVersionTag(name: string, version: string, key: string): Promise<void>;
+  getModelVersionDownloadUri(name: string, version: string): Promise<string>;
+
+  /** Release files and connections. */
+  close(): Promise<void>;
+}
