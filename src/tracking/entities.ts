@@ -29,6 +29,8 @@ export interface Metric {
   /** Milliseconds since the epoch. */
   timestamp: number;
   step: number;
+  /** MLflow 3: the logged model this value belongs to (also kept in the run's history). */
+  modelId?: string;
 }
 
 export interface Experiment {
@@ -78,6 +80,54 @@ export interface Run {
   info: RunInfo;
   data: RunData;
   inputs: { datasetInputs: DatasetInput[] };
+  /** MLflow 3: the logged models this run produced (`runs/outputs`). */
+  outputs?: { modelOutputs: ModelOutput[] };
+}
+
+/** MLflow 3: a logged model recorded as an output of a run at a step. */
+export interface ModelOutput {
+  modelId: string;
+  step: number;
+}
+
+export type LoggedModelStatus =
+  | 'LOGGED_MODEL_STATUS_UNSPECIFIED'
+  | 'LOGGED_MODEL_PENDING'
+  | 'LOGGED_MODEL_READY'
+  | 'LOGGED_MODEL_UPLOAD_FAILED';
+export const LOGGED_MODEL_STATUSES: readonly LoggedModelStatus[] = [
+  'LOGGED_MODEL_STATUS_UNSPECIFIED',
+  'LOGGED_MODEL_PENDING',
+  'LOGGED_MODEL_READY',
+  'LOGGED_MODEL_UPLOAD_FAILED',
+];
+
+/** A metric of a logged model (MLflow 3 adds the run it was logged in). */
+export interface LoggedModelMetric extends Metric {
+  runId?: string;
+  datasetName?: string;
+  datasetDigest?: string;
+}
+
+/**
+ * MLflow 3 "logged model" (`/api/2.0/mlflow/logged-models`): a model artifact with its own
+ * id (`m-<32 hex>`), stored under `<experiment artifact location>/models/<id>/artifacts`.
+ */
+export interface LoggedModel {
+  modelId: string;
+  experimentId: string;
+  name: string;
+  artifactUri: string;
+  status: LoggedModelStatus;
+  statusMessage?: string;
+  modelType: string;
+  /** Empty when the model was not logged from a run. */
+  sourceRunId: string;
+  creationTimestampMs: number;
+  lastUpdatedTimestampMs: number;
+  tags: Tag[];
+  params: Param[];
+  metrics: LoggedModelMetric[];
 }
 
 export interface RegisteredModelAlias {

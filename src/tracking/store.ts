@@ -9,7 +9,10 @@ import type {
   DatasetInput,
   Experiment,
   FileInfo,
+  LoggedModel,
+  LoggedModelStatus,
   Metric,
+  ModelOutput,
   ModelStage,
   ModelVersion,
   Page,
@@ -74,6 +77,8 @@ export interface CreateModelVersionOptions {
   tags?: Tag[];
   runLink?: string;
   description?: string;
+  /** MLflow 3: the logged model this version was registered from. */
+  modelId?: string;
 }
 
 export interface TrackingStore {
@@ -154,4 +159,46 @@ export interface TrackingStore {
 
   /** Release files and connections. */
   close(): Promise<void>;
+}
+
+export interface CreateLoggedModelOptions {
+  experimentId: string;
+  name?: string;
+  sourceRunId?: string;
+  modelType?: string;
+  tags?: Tag[];
+  params?: Param[];
+}
+
+export interface SearchLoggedModelsOptions {
+  experimentIds: string[];
+  /** `name = 'model'`, `source_run_id = '…'`, `status = 'LOGGED_MODEL_READY'`, `tags.k = 'v'`, `params.k = 'v'`, `metrics.x < 1`. */
+  filter?: string;
+  /** e.g. `creation_timestamp DESC`, `name ASC`. */
+  orderBy?: string[];
+  maxResults?: number;
+  pageToken?: string;
+}
+
+/**
+ * MLflow 3 "logged models" (`/api/2.0/mlflow/logged-models`, `runs/outputs`). Optional: a
+ * store offers it when `isLoggedModelStore(store)` is true (MLflow 2 servers do not).
+ */
+export interface LoggedModelStore {
+  createLoggedModel(options: CreateLoggedModelOptions): Promise<LoggedModel>;
+  getLoggedModel(modelId: string): Promise<LoggedModel>;
+  /** Set the final status (`LOGGED_MODEL_READY` or `LOGGED_MODEL_UPLOAD_FAILED`). */
+  finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel>;
+  searchLoggedModels(options: SearchLoggedModelsOptions): Promise<Page<LoggedModel>>;
+  setLoggedModelTags(modelId: string, tags: Tag[]): Promise<void>;
+  deleteLoggedModelTag(modelId: string, key: string): Promise<void>;
+  deleteLoggedModel(modelId: string): Promise<void>;
+  /** Record logged models as outputs of a run (`runs/outputs`). */
+  logOutputs(runId: string, models: ModelOutput[]): Promise<void>;
+}
+
+/** True when the store also implements MLflow 3 logged models. */
+export function isLoggedModelStore<T extends TrackingStore>(store: T): store is T & LoggedModelStore {
+  const s = store as Partial<LoggedModelStore>;
+  return typeof s.createLoggedModel === 'function' && typeof s.logOutputs === 'function';
 }
