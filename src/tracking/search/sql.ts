@@ -1,0 +1,40 @@
+/**
+ * Compiling parsed comparisons to SQL (SQLite dialect) with bound parameters. A store maps
+ * each entity type and key to a column or a correlated sub-query; this module writes the
+ * comparison itself, so `LIKE` stays case-sensitive (GLOB) and `ILIKE` case-insensitive.
+ */
+import type { Comparison } from './filter.js';
+import { likeToGlob } from './like.js';
+
+export interface SqlFragment {
+  sql: string;
+  params: unknown[];
+}
+
+/** `<column> <comparator> ?` for one comparison. */
+export function sqlCompare(column: string, c: Comparison): SqlFragment {
+  const v = c.value;
+  switch (c.comparator) {
+    case 'LIKE':
+      return { sql: `${column} GLOB ?`, params: [likeToGlob(String(v))] };
+    case 'ILIKE':
+      return { sql: `lower(${column}) GLOB ?`, params: [likeToGlob(String(v).toLowerCase())] };
+    case 'IN':
+    case 'NOT IN': {
+      const list = Array.isArray(v) ? v : [String(v)];
+      if (list.length === 0) return { sql: c.comparator === 'IN' ? '0' : '1', params: [] };
+      return { sql: `${column} ${c.comparator} (${list.map(() => '?').join(', ')})`, params: [...list] };
+    }
+    default:
+      return { sql: `${column} ${c.comparator} ?`, params: [v] };
+  }
+}
+
+/** AND-join fragments (an empty list is `1`, always true). */
+export function sqlAnd(fragments: readonly SqlFragment[]): SqlFragment {
+  if (fragments.length === 0) return { sql: '1', params: [] };
+  return {
+    sql: fragments.map((f) => `(${f.sql})`).join(' AND '),
+    params: fragments.flatMap((f) => f.params),
+  };
+}
