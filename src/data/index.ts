@@ -1,0 +1,57 @@
+/**
+ * Data: canonical columnar tables, ingest of NBA game logs and prop lines, dataset versioning,
+ * storage (Arrow IPC) and the synthetic league. Pure computation plus file reads and writes.
+ */
+export { decodeUtf8, parseCsvText, readCsv } from './csv.js';
+export { type DatasetVersion, datasetVersion, HASH_ALGORITHM, nullCounts, tableHash } from './hash.js';
+export {
+  type IngestReport,
+  MAX_PLAYER_MINUTES,
+  MAX_TEAM_MINUTES,
+  playerGamesFromCsv,
+  readPlayerGames,
+  readTeamGames,
+  teamGamesFromCsv,
+} from './ingest.js';
+export { americanToDecimal, consensusLines, propLinesFromCsv, readPropLines } from './lines.js';
+export { type IngestOptions, ingestFiles, openDataset } from './load.js';
+export {
+  type ColumnMapping,
+  type FieldSpec,
+  LINE_FIELDS,
+  PLAYER_FIELDS,
+  parseMapping,
+  readMappingFile,
+  TEAM_FIELDS,
+} from './mapping.js';
+export {
+  type AnyTable,
+  type ColumnSpec,
+  type ColumnType,
+  type ConsensusLines,
+  filterRows,
+  formatDay,
+  OPTIONAL_STATS,
+  type OptionalStat,
+  type PlayerGames,
+  type PropLines,
+  parseGameDate,
+  parseIsoDay,
+  presentColumns,
+  seasonLabel,
+  seasonOfDay,
+  type TableKind,
+  type TeamGames,
+  takeRows,
+  toEpochDay,
+} from './schema.js';
+export {
+  type Dataset,
+  type DatasetManifest,
+  fromArrow,
+  readArrowTable,
+  readDataset,
+  toArrow,
+  versionOf,
+  writeDataset,
+} from './storage.js';
