@@ -1,0 +1,8 @@
+/**
+ * MLflow REST wire format: endpoints (path, method, transport, request/response schemas),
+ * snake_case ⇄ camelCase converters and error mapping. Shared by the REST store and the server.
+ */
+export * from './convert.js';
+export * from './endpoints.js';
+export * from './http.js';
+export * from './schemas.js';
