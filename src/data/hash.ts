@@ -63,7 +63,7 @@ function rowHashes(columns: Array<[ColumnSpec, ColumnValues]>, n: number): BigUi
         f64[0] = x === 0 ? 0 : x; // -0 → 0
         let a = u32[0]!;
         let b = u32[1]!;
-        if (x !== x) {
+        if (Number.isNaN(x)) {
           a = 0;
           b = 0x7ff80000; // one NaN
         }
@@ -106,7 +106,7 @@ export function nullCounts(kind: TableKind, table: AnyTable): Record<string, num
       for (let i = 0; i < table.n; i++) if (values[i] === '') k++;
     } else {
       const v = values as Float32Array;
-      for (let i = 0; i < table.n; i++) if (v[i] !== v[i]) k++;
+      for (let i = 0; i < table.n; i++) if (Number.isNaN(v[i])) k++;
     }
     out[spec.name] = k;
   }

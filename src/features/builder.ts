@@ -1,0 +1,519 @@
+/**
+ * The feature builder: one code path for training and serving. Features of a game on date D
+ * are computed from the history games strictly before D (a player's prior games, the
+ * opponent's prior games); for training the history is the table itself, for serving it is
+ * everything known and the targets are upcoming games without box scores.
+ *
+ * Output is a column-major Float32Array (NaN = missing) plus row keys, rows sorted by date.
+ */
+import type { PlayerGames } from '../data/index.js';
+import { InvalidParameterError } from '../errors.js';
+import type { FeatureDefinition, FeatureSet } from './definitions.js';
+
+/** What is known about a game before it is played: the schedule facts and who plays. */
+export interface GameKeys {
+  n: number;
+  gameId: string[];
+  date: Int32Array;
+  season: Int16Array;
+  playerId: Int32Array;
+  team: string[];
+  opponent: string[];
+  home: Uint8Array;
+}
+
+/** The feature matrix, ready for training without copies. */
+export interface FeatureMatrix {
+  nRows: number;
+  nCols: number;
+  /** Feature names, in column order. */
+  names: string[];
+  /** Column-major values: column j is `values.subarray(j * nRows, (j + 1) * nRows)`; NaN = missing. */
+  values: Float32Array;
+  /** Row keys, rows sorted by date (then game, team, player). */
+  keys: {
+    gameId: string[];
+    playerId: Int32Array;
+    /** Days since 1970-01-01. */
+    date: Int32Array;
+    season: Int16Array;
+    team: string[];
+    opponent: string[];
+  };
+  /** PRA of each row (NaN for upcoming games). */
+  target: Float32Array;
+  /** Minutes played of each row (NaN for upcoming games), for minutes-first models. */
+  minutes: Float32Array;
+  featureSet: { name: string; version: string };
+}
+
+/** Column `name` of a matrix as a view (no copy). */
+export function featureColumn(m: FeatureMatrix, name: string): Float32Array {
+  const j = m.names.indexOf(name);
+  if (j < 0)
+    throw new InvalidParameterError(`feature '${name}' is not in the matrix (${m.names.join(', ')}).`);
+  return m.values.subarray(j * m.nRows, (j + 1) * m.nRows);
+}
+
+type Kernel = (t: number, s: number, j: number) => number;
+
+/** History of player games re-ordered by (player, date), with ranges per player. */
+interface PlayerHistory {
+  date: Int32Array;
+  season: Int16Array;
+  ranges: Map<number, [number, number]>;
+  cols: Map<string, Float64Array>;
+  order: Int32Array;
+}
+
+/** Team totals per team-game derived from the history's player games, ordered by (team, date). */
+interface TeamHistory {
+  date: Int32Array;
+  season: Int16Array;
+  ranges: Map<string, [number, number]>;
+  ptsAllowed: Float64Array;
+  possOwn: Float64Array;
+  possOpp: Float64Array;
+  praAllowed: Float64Array;
+  minutes: Float64Array;
+  /** For each history row (original order): its team-game's totals. */
+  rowTeamUsed: Float64Array;
+  rowTeamMinutes: Float64Array;
+}
+
+function col(p: PlayerGames, name: string): Float32Array | undefined {
+  return (p as unknown as Record<string, Float32Array | undefined>)[name];
+}
+
+function nanArray(n: number): Float32Array {
+  return new Float32Array(n).fill(Number.NaN);
+}
+
+function buildPlayerHistory(h: PlayerGames, inputs: Set<string>, team: TeamHistory): PlayerHistory {
+  const n = h.n;
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort(
+    (a, b) =>
+      h.playerId[a]! - h.playerId[b]! || h.date[a]! - h.date[b]! || (h.gameId[a]! < h.gameId[b]! ? -1 : 1),
+  );
+  const date = new Int32Array(n);
+  const season = new Int16Array(n);
+  for (let k = 0; k < n; k++) {
+    date[k] = h.date[order[k]!]!;
+    season[k] = h.season[order[k]!]!;
+  }
+  const cols = new Map<string, Float64Array>();
+  const gather = (src: ArrayLike<number>): Float64Array => {
+    const out = new Float64Array(n);
+    for (let k = 0; k < n; k++) out[k] = src[order[k]!]!;
+    return out;
+  };
+  for (const name of inputs) cols.set(name, gather(col(h, name) ?? nanArray(n)));
+  cols.set('teamUsed', gather(team.rowTeamUsed));
+  cols.set('teamMinutes', gather(team.rowTeamMinutes));
+  const ranges = new Map<number, [number, number]>();
+  let s = 0;
+  for (let k = 1; k <= n; k++) {
+    if (k === n || h.playerId[order[k]!] !== h.playerId[order[s]!]) {
+      ranges.set(h.playerId[order[s]!]!, [s, k]);
+      s = k;
+    }
+  }
+  return { date, season, ranges, cols, order };
+}
+
+function buildTeamHistory(h: PlayerGames): TeamHistory {
+  const n = h.n;
+  const key = new Map<string, number>();
+  const rowTg = new Int32Array(n);
+  const tgGame: string[] = [];
+  const tgTeam: string[] = [];
+  const tgOpp: string[] = [];
+  const tgDate: number[] = [];
+  const tgSeason: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = `${h.gameId[i]}|${h.team[i]}`;
+    let g = key.get(k);
+    if (g === undefined) {
+      g = tgGame.length;
+      key.set(k, g);
+      tgGame.push(h.gameId[i]!);
+      tgTeam.push(h.team[i]!);
+      tgOpp.push(h.opponent[i]!);
+      tgDate.push(h.date[i]!);
+      tgSeason.push(h.season[i]!);
+    }
+    rowTg[i] = g;
+  }
+  const m = tgGame.length;
+  const sum = (c: Float32Array | undefined): Float64Array => {
+    const out = new Float64Array(m);
+    if (!c) return out.fill(Number.NaN);
+    for (let i = 0; i < n; i++) out[rowTg[i]!]! += c[i]!;
+    return out;
+  };
+  const pts = sum(h.pts);
+  const reb = sum(h.reb);
+  const ast = sum(h.ast);
+  const fga = sum(h.fga);
+  const fta = sum(h.fta);
+  const oreb = sum(h.oreb);
+  const tov = sum(h.tov);
+  const mins = sum(h.minutes);
+  const poss = new Float64Array(m);
+  const used = new Float64Array(m);
+  for (let g = 0; g < m; g++) {
+    poss[g] = fga[g]! + 0.44 * fta[g]! - oreb[g]! + tov[g]!;
+    used[g] = fga[g]! + 0.44 * fta[g]! + tov[g]!;
+  }
+  // order team-games by (team, date)
+  const order = Array.from({ length: m }, (_, g) => g);
+  order.sort((a, b) =>
+    tgTeam[a]! < tgTeam[b]! ? -1 : tgTeam[a]! > tgTeam[b]! ? 1 : tgDate[a]! - tgDate[b]!,
+  );
+  const t: TeamHistory = {
+    date: new Int32Array(m),
+    season: new Int16Array(m),
+    ranges: new Map(),
+    ptsAllowed: new Float64Array(m),
+    possOwn: new Float64Array(m),
+    possOpp: new Float64Array(m),
+    praAllowed: new Float64Array(m),
+    minutes: new Float64Array(m),
+    rowTeamUsed: new Float64Array(n),
+    rowTeamMinutes: new Float64Array(n),
+  };
+  for (let k = 0; k < m; k++) {
+    const g = order[k]!;
+    const o = key.get(`${tgGame[g]}|${tgOpp[g]}`);
+    t.date[k] = tgDate[g]!;
+    t.season[k] = tgSeason[g]!;
+    t.possOwn[k] = poss[g]!;
+    t.minutes[k] = mins[g]!;
+    t.possOpp[k] = o === undefined ? Number.NaN : poss[o]!;
+    t.ptsAllowed[k] = o === undefined ? Number.NaN : pts[o]!;
+    t.praAllowed[k] = o === undefined ? Number.NaN : pts[o]! + reb[o]! + ast[o]!;
+  }
+  let s = 0;
+  for (let k = 1; k <= m; k++) {
+    if (k === m || tgTeam[order[k]!] !== tgTeam[order[s]!]) {
+      t.ranges.set(tgTeam[order[s]!]!, [s, k]);
+      s = k;
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    t.rowTeamUsed[i] = used[rowTg[i]!]!;
+    t.rowTeamMinutes[i] = mins[rowTg[i]!]!;
+  }
+  return t;
+}
+
+/** First index in [lo, hi) with date[k] >= day. */
+function lowerBound(date: Int32Array, lo: number, hi: number, day: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (date[mid]! < day) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function compileKernel(
+  def: FeatureDefinition,
+  ph: PlayerHistory,
+  th: TeamHistory,
+  targets: GameKeys,
+): Kernel {
+  const p = def.params;
+  const input = (k: number): Float64Array => {
+    const name = def.inputs[k]!;
+    const c = ph.cols.get(name);
+    if (!c) throw new InvalidParameterError(`feature '${def.name}': input '${name}' was not prepared.`);
+    return c;
+  };
+  const tSeason = targets.season;
+  const tDate = targets.date;
+  switch (def.transform) {
+    case 'rolling_mean': {
+      const x = input(0);
+      const w = p['window']!;
+      const minP = p['minPeriods']!;
+      return (_t, s, j) => {
+        let sum = 0;
+        let k = 0;
+        for (let q = Math.max(s, j - w); q < j; q++) {
+          const v = x[q]!;
+          if (v === v) {
+            sum += v;
+            k++;
+          }
+        }
+        return k >= minP ? sum / k : Number.NaN;
+      };
+    }
+    case 'season_mean': {
+      const x = input(0);
+      return (t, s, j) => {
+        const season = tSeason[t]!;
+        let a = j;
+        while (a > s && ph.season[a - 1] === season) a--;
+        let sum = 0;
+        let k = 0;
+        for (let q = a; q < j; q++) {
+          const v = x[q]!;
+          if (v === v) {
+            sum += v;
+            k++;
+          }
+        }
+        return k > 0 ? sum / k : Number.NaN;
+      };
+    }
+    case 'rolling_std': {
+      const x = input(0);
+      const w = p['window']!;
+      const minP = p['minPeriods']!;
+      return (_t, s, j) => {
+        let sum = 0;
+        let k = 0;
+        const a = Math.max(s, j - w);
+        for (let q = a; q < j; q++) {
+          const v = x[q]!;
+          if (v === v) {
+            sum += v;
+            k++;
+          }
+        }
+        if (k < minP) return Number.NaN;
+        const mean = sum / k;
+        let ss = 0;
+        for (let q = a; q < j; q++) {
+          const v = x[q]!;
+          if (v === v) ss += (v - mean) * (v - mean);
+        }
+        return Math.sqrt(ss / k);
+      };
+    }
+    case 'rolling_slope': {
+      const x = input(0);
+      const w = p['window']!;
+      const minP = p['minPeriods']!;
+      return (_t, s, j) => {
+        const a = Math.max(s, j - w);
+        const k = j - a;
+        if (k < minP) return Number.NaN;
+        const xm = (k - 1) / 2;
+        let ym = 0;
+        for (let q = a; q < j; q++) ym += x[q]!;
+        ym /= k;
+        let num = 0;
+        let den = 0;
+        for (let q = a; q < j; q++) {
+          const dx = q - a - xm;
+          num += dx * (x[q]! - ym);
+          den += dx * dx;
+        }
+        return num / den;
+      };
+    }
+    case 'rolling_per36': {
+      const x = input(0);
+      const mins = input(1);
+      const w = p['window']!;
+      return (_t, s, j) => {
+        let sx = 0;
+        let sm = 0;
+        for (let q = Math.max(s, j - w); q < j; q++) {
+          sx += x[q]!;
+          sm += mins[q]!;
+        }
+        return sm > 0 ? (sx / sm) * 36 : Number.NaN;
+      };
+    }
+    case 'usage_proxy': {
+      const fga = input(0);
+      const fta = input(1);
+      const tov = input(2);
+      const mins = input(3);
+      const teamUsed = ph.cols.get('teamUsed')!;
+      const teamMin = ph.cols.get('teamMinutes')!;
+      const w = p['window']!;
+      return (_t, s, j) => {
+        let used = 0;
+        let m = 0;
+        let tu = 0;
+        let tm = 0;
+        for (let q = Math.max(s, j - w); q < j; q++) {
+          used += fga[q]! + 0.44 * fta[q]! + tov[q]!;
+          m += mins[q]!;
+          tu += teamUsed[q]!;
+          tm += teamMin[q]!;
+        }
+        return m > 0 && tu > 0 ? (used * (tm / 5)) / (m * tu) : Number.NaN;
+      };
+    }
+    case 'opp_def_rating':
+    case 'opp_pace':
+    case 'opp_pra_allowed': {
+      const w = p['window']!;
+      const kind = def.transform;
+      return (t) => {
+        const r = th.ranges.get(targets.opponent[t]!);
+        if (!r) return Number.NaN;
+        const j = lowerBound(th.date, r[0], r[1], tDate[t]!);
+        let a = j;
+        if (w === 0) {
+          const season = tSeason[t]!;
+          while (a > r[0] && th.season[a - 1] === season) a--;
+        } else {
+          a = Math.max(r[0], j - w);
+        }
+        let num = 0;
+        let den = 0;
+        for (let q = a; q < j; q++) {
+          if (kind === 'opp_def_rating') {
+            const pa = th.ptsAllowed[q]!;
+            const po = th.possOpp[q]!;
+            if (pa === pa && po === po) {
+              num += pa;
+              den += po;
+            }
+          } else if (kind === 'opp_pace') {
+            const po = th.possOpp[q]!;
+            const pw = th.possOwn[q]!;
+            if (po === po && pw === pw) {
+              num += (po + pw) / 2;
+              den += th.minutes[q]! / 5;
+            }
+          } else {
+            const v = th.praAllowed[q]!;
+            if (v === v) {
+              num += v;
+              den += 1;
+            }
+          }
+        }
+        if (!(den > 0)) return Number.NaN;
+        return kind === 'opp_def_rating'
+          ? (100 * num) / den
+          : kind === 'opp_pace'
+            ? (48 * num) / den
+            : num / den;
+      };
+    }
+    case 'rest_days': {
+      const cap = p['cap']!;
+      return (t, s, j) => (j > s ? Math.min(cap, tDate[t]! - ph.date[j - 1]!) : Number.NaN);
+    }
+    case 'back_to_back':
+      return (t, s, j) => (j > s && tDate[t]! - ph.date[j - 1]! === 1 ? 1 : 0);
+    case 'games_in_days': {
+      const days = p['days']!;
+      return (t, s, j) => {
+        const from = tDate[t]! - days;
+        let k = 0;
+        for (let q = j - 1; q >= s && ph.date[q]! >= from; q--) k++;
+        return k;
+      };
+    }
+    case 'home':
+      return (t) => targets.home[t]!;
+  }
+}
+
+function sortByDate(k: GameKeys): Int32Array {
+  const n = k.n;
+  const idx = new Int32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  const cmp = (a: number, b: number): number => {
+    const d = k.date[a]! - k.date[b]!;
+    if (d !== 0) return d;
+    if (k.gameId[a] !== k.gameId[b]) return k.gameId[a]! < k.gameId[b]! ? -1 : 1;
+    if (k.team[a] !== k.team[b]) return k.team[a]! < k.team[b]! ? -1 : 1;
+    return k.playerId[a]! - k.playerId[b]!;
+  };
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) if (cmp(i - 1, i) > 0) sorted = false;
+  if (!sorted) idx.sort(cmp);
+  return idx;
+}
+
+function inputsOf(set: FeatureSet): Set<string> {
+  const out = new Set<string>();
+  for (const f of set.features)
+    for (const i of f.inputs) if (!i.includes('.') && i !== 'date' && i !== 'home') out.add(i);
+  return out;
+}
+
+function compute(
+  history: PlayerGames,
+  targets: GameKeys,
+  set: FeatureSet,
+  actual: { pra?: Float32Array; minutes?: Float32Array },
+): FeatureMatrix {
+  const th = buildTeamHistory(history);
+  const ph = buildPlayerHistory(history, inputsOf(set), th);
+  const kernels = set.features.map((f) => compileKernel(f, ph, th, targets));
+  const order = sortByDate(targets);
+  const n = targets.n;
+  const nCols = kernels.length;
+  const values = new Float32Array(n * nCols);
+  const date = new Int32Array(n);
+  const season = new Int16Array(n);
+  const playerId = new Int32Array(n);
+  const gameId = new Array<string>(n);
+  const team = new Array<string>(n);
+  const opponent = new Array<string>(n);
+  const target = new Float32Array(n);
+  const minutes = new Float32Array(n);
+  for (let r = 0; r < n; r++) {
+    const t = order[r]!;
+    date[r] = targets.date[t]!;
+    season[r] = targets.season[t]!;
+    playerId[r] = targets.playerId[t]!;
+    gameId[r] = targets.gameId[t]!;
+    team[r] = targets.team[t]!;
+    opponent[r] = targets.opponent[t]!;
+    target[r] = actual.pra ? actual.pra[t]! : Number.NaN;
+    minutes[r] = actual.minutes ? actual.minutes[t]! : Number.NaN;
+    const range = ph.ranges.get(targets.playerId[t]!);
+    let s = 0;
+    let j = 0;
+    if (range) {
+      s = range[0];
+      j = lowerBound(ph.date, range[0], range[1], targets.date[t]!);
+    }
+    for (let c = 0; c < nCols; c++) values[c * n + r] = kernels[c]!(t, s, j);
+  }
+  return {
+    nRows: n,
+    nCols,
+    names: set.features.map((f) => f.name),
+    values,
+    keys: { gameId, playerId, date, season, team, opponent },
+    target,
+    minutes,
+    featureSet: { name: set.name, version: set.version },
+  };
+}
+
+/**
+ * Training matrix: one row per player-game of `players`, each row's features computed from the
+ * games strictly before its date.
+ */
+export function buildFeatures(players: PlayerGames, set: FeatureSet): FeatureMatrix {
+  return compute(players, players, set, { pra: players.pra, minutes: players.minutes });
+}
+
+/**
+ * Serving: features of upcoming games (no box score yet) from the history alone, with the same
+ * code as training. Games on or after an upcoming game's date in `history` are not used for it.
+ */
+export function buildFeaturesForUpcoming(
+  history: PlayerGames,
+  upcoming: GameKeys,
+  set: FeatureSet,
+): FeatureMatrix {
+  return compute(history, upcoming, set, {});
+}
