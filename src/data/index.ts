@@ -3,6 +3,7 @@
  * storage (Arrow IPC) and the synthetic league. Pure computation plus file reads and writes.
  */
 export { decodeUtf8, parseCsvText, readCsv } from './csv.js';
+export { deriveTeamGames } from './derive.js';
 export { type DatasetVersion, datasetVersion, HASH_ALGORITHM, nullCounts, tableHash } from './hash.js';
 export {
   type IngestReport,
@@ -55,3 +56,5 @@ export {
   versionOf,
   writeDataset,
 } from './storage.js';
+export { type BucketSummary, type LeagueSummary, leagueSummary, MINUTES_BUCKETS } from './summary.js';
+export { Rng, type SynthOptions, synthesizeLeague, TEAMS } from './synth.js';

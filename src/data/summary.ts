@@ -73,7 +73,10 @@ export function leagueSummary(p: PlayerGames, lines?: ConsensusLines): LeagueSum
     teamGames.add(`${p.gameId[i]}|${p.team[i]}`);
     const tk = `${p.team[i]}|${p.season[i]}`;
     let s = teamDates.get(tk);
-    if (!s) teamDates.set(tk, (s = new Set()));
+    if (!s) {
+      s = new Set();
+      teamDates.set(tk, s);
+    }
     s.add(p.date[i]!);
     if (p.pra[i] === 0) zero++;
   }
