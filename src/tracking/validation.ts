@@ -71,6 +71,10 @@ function badPathMessage(name: string): string {
 
 type KeyKind = 'metric' | 'parameter' | 'tag';
 
+/** Keys already found valid (validation is pure; bulk logging repeats the same few keys). */
+const knownGoodKeys = new Set<string>();
+const KNOWN_GOOD_KEYS_MAX = 10_000;
+
 /** A metric, param or tag key: allowed characters, no `..`/leading `/`, at most 250 characters. */
 export function validateKey(kind: KeyKind, key: unknown): string {
   const label = kind === 'metric' ? 'Metric' : kind === 'parameter' ? 'Parameter' : 'Tag';
@@ -80,6 +84,7 @@ export function validateKey(kind: KeyKind, key: unknown): string {
   if (typeof key !== 'string') {
     throw new InvalidParameterError(`Invalid ${kind} name: '${String(key)}'. Expected a string.`);
   }
+  if (knownGoodKeys.has(key)) return key;
   if (!KEY_PATTERN.test(key)) {
     throw new InvalidParameterError(`Invalid ${kind} name: '${key}'. ${BAD_CHARACTERS_MESSAGE}`);
   }
@@ -87,7 +92,10 @@ export function validateKey(kind: KeyKind, key: unknown): string {
     throw new InvalidParameterError(`Invalid ${kind} name: '${key}'. ${badPathMessage(key)}`);
   }
   const keyLabel = kind === 'metric' ? 'Metric name' : kind === 'parameter' ? 'Param key' : 'Tag key';
-  return validateLength(keyLabel, LIMITS.keyLength, key);
+  validateLength(keyLabel, LIMITS.keyLength, key);
+  if (knownGoodKeys.size >= KNOWN_GOOD_KEYS_MAX) knownGoodKeys.clear();
+  knownGoodKeys.add(key);
+  return key;
 }
 
 /** Reject a value longer than `limit` (or cut it to `limit` when `truncate`). */
