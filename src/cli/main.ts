@@ -9,6 +9,9 @@ import { formatError } from './output.js';
 /** The command files, each adding its commands to the program. */
 const COMMANDS: ReadonlyArray<() => Promise<{ define(program: Command): void }>> = [
   () => import('./commands/demo.js'),
+  () => import('./commands/data.js'),
+  () => import('./commands/server.js'),
+  () => import('./commands/registry.js'),
 ];
 
 /** Build the parser (exported so tests can parse without running anything). */

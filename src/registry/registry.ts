@@ -1,0 +1,970 @@
+/**
+ * The model registry workflow over any `TrackingStore`: gated registration, evaluation
+ * against production criteria, promotion with exactly one Production version, rollback from
+ * the history, and the audit history itself.
+ *
+ * Concurrency without locks. The store may be a real MLflow server that offers no lock, so:
+ *  1. every decision (promote, rollback) is claimed in the history at exactly "last seq + 1"
+ *     (an atomic create-if-absent, see `history.ts`); on conflict it is recomputed from the
+ *     newer history, so decisions are totally ordered;
+ *  2. the decision is then carried out (`transition … archive_existing_versions`);
+ *  3. `reconcile` reads the versions, then the history, and repairs the registry until it
+ *     matches the latest decision: one Production version (the latest decision's), at most
+ *     one Staging version, aliases `production`/`staging` on them. Every repair is an event.
+ * Whatever interleaving two writers take, both converge on the state the last decision in
+ * the history names, and the history shows every step either of them took.
+ */
+import { InvalidParameterError, NotFoundError, PropflowError } from '../errors.js';
+import type { ModelStage, ModelVersion, RegisteredModel, Run, TrackingStore } from '../tracking/index.js';
+import { type Criteria, type CriterionResult, checkBeat, checkMax, checkMin, tagSafe } from './criteria.js';
+import { type Gate, parseGate, passesGate } from './gate.js';
+import {
+  type HistoryEvent,
+  Ledger,
+  MAX_REASON_LENGTH,
+  type ReplayedState,
+  replay,
+  SeqConflictError,
+} from './history.js';
+
+export const DEFAULT_MODEL_NAME = 'NBAPropsModel';
+export const DEFAULT_MODEL_ARTIFACT_PATH = 'model';
+/** Version tag with the overall evaluation result (`PASSED`/`FAILED`). */
+export const EVALUATION_TAG = 'production_evaluation';
+/** Run tag saying whether (and why not) the run's model was registered. */
+export const REGISTRATION_RUN_TAG = 'propflow.registration';
+export const FORCED_PROMOTION_TAG = 'propflow.forced_promotion';
+export const ROLLBACK_REASON_TAG = 'propflow.rollback_reason';
+export const PRODUCTION_ALIAS = 'production';
+export const STAGING_ALIAS = 'staging';
+const STAGES: readonly ModelStage[] = ['None', 'Staging', 'Production', 'Archived'];
+const MAX_ROUNDS = 10;
+
+/** Who acts: explicit option > `PROPFLOW_ACTOR` > `USER` > `USERNAME` > `unknown`. */
+export function resolveActor(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
+  for (const v of [explicit, env['PROPFLOW_ACTOR'], env['USER'], env['USERNAME']]) {
+    if (v !== undefined && v.trim() !== '') return v.trim();
+  }
+  return 'unknown';
+}
+
+/** `production` → `Production`; anything not a stage is an error that lists the stages. */
+export function parseStage(text: string): ModelStage {
+  const found = STAGES.find((s) => s.toLowerCase() === text.trim().toLowerCase());
+  if (!found) throw new InvalidParameterError(`Stage '${text}' is not one of ${STAGES.join(', ')}.`);
+  return found;
+}
+
+export interface RegistryOptions {
+  /** Recorded in every event; default from `resolveActor`. */
+  actor?: string;
+}
+
+export interface RegisterOptions {
+  runId: string;
+  /** Registered model name (created if missing); default `NBAPropsModel`. */
+  name?: string;
+  /** Threshold on a run metric, e.g. `val_mae<6.0`; without it the model is registered unconditionally. */
+  gate?: string | Gate;
+  /** Artifact folder holding the model; default `model` (so the source is `runs:/<id>/model`). */
+  artifactPath?: string;
+  description?: string;
+}
+
+export type RegisterResult =
+  | {
+      registered: true;
+      name: string;
+      version: string;
+      runId: string;
+      source: string;
+      gate: string | null;
+      event: HistoryEvent;
+    }
+  | { registered: false; name: string; runId: string; gate: string; reason: string };
+
+export interface EvaluationReport {
+  model: string;
+  version: string;
+  runId: string;
+  evaluatedAt: string;
+  actor: string;
+  criteriaSource: string;
+  result: 'PASSED' | 'FAILED';
+  passed: boolean;
+  /** The Production version compared against, if any. */
+  production: { version: string; runId: string } | null;
+  results: CriterionResult[];
+  /** Where the JSON report was written (`runs:/<run>/evaluation/…`). */
+  reportUri: string;
+}
+
+export interface PromoteOptions {
+  name?: string;
+  version: string | number;
+  stage: ModelStage | string;
+  /** Promote to Production even without a PASSED evaluation; needs `reason`. */
+  force?: boolean;
+  reason?: string;
+}
+
+export interface TransitionResult {
+  name: string;
+  version: string;
+  from: ModelStage;
+  to: ModelStage;
+  changed: boolean;
+  /** The decision event (absent when nothing changed). */
+  event: HistoryEvent | null;
+  /** Events recorded while carrying the decision out (archiving, alias moves, repairs). */
+  effects: HistoryEvent[];
+}
+
+export interface RollbackOptions {
+  name?: string;
+  reason: string;
+  /** Roll back to this version instead of the previous Production version from the history. */
+  toVersion?: string | number;
+}
+
+export interface RollbackResult {
+  name: string;
+  /** The version that was Production and is now Archived. */
+  from: string;
+  /** The version that is Production again. */
+  to: string;
+  reason: string;
+  event: HistoryEvent;
+  effects: HistoryEvent[];
+}
+
+export interface ModelSummary {
+  name: string;
+  description: string;
+  production: string | null;
+  staging: string | null;
+  aliases: Record<string, string>;
+  versions: Array<{
+    version: string;
+    stage: ModelStage;
+    aliases: string[];
+    runId: string;
+    source: string;
+    evaluation: string | null;
+    created: string;
+  }>;
+}
+
+export interface ModelListing {
+  name: string;
+  versions: number;
+  production: string | null;
+  staging: string | null;
+  latest: string | null;
+  updated: string;
+}
+
+type Step =
+  | { kind: 'transition'; version: string; from: ModelStage; to: ModelStage; reason: string }
+  | { kind: 'alias'; alias: string; version: string | null; previous: string | null; reason: string };
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function fmt(value: number): string {
+  if (Number.isInteger(value)) return String(value);
+  return String(Number(value.toPrecision(6)));
+}
+
+function byVersionNumber(a: ModelVersion, b: ModelVersion): number {
+  return Number(a.version) - Number(b.version);
+}
+
+function isNotFound(err: unknown): boolean {
+  return err instanceof PropflowError && (err.code === 'RESOURCE_DOES_NOT_EXIST' || err.code === 'NOT_FOUND');
+}
+
+function isAlreadyExists(err: unknown): boolean {
+  return (
+    err instanceof PropflowError &&
+    (err.code === 'RESOURCE_ALREADY_EXISTS' ||
+      err.code === 'ALREADY_EXISTS' ||
+      err.code === 'RESOURCE_CONFLICT')
+  );
+}
+
+function describeDecision(e: HistoryEvent): string {
+  const why = e.reason ? `: ${e.reason}` : '';
+  return e.action === 'rollback'
+    ? `rolled back (#${e.seq})${why}`
+    : `superseded by v${e.version} (#${e.seq} ${e.action}${why})`;
+}
+
+/** The registry workflow on one store. Cheap to create; holds no state besides the store. */
+export class ModelRegistry {
+  readonly actor: string;
+
+  constructor(
+    readonly store: TrackingStore,
+    options: RegistryOptions = {},
+  ) {
+    this.actor = resolveActor(options.actor);
+  }
+
+  // ── registration ─────────────────────────────────────────────────────────────────────
+
+  /**
+   * Register `runs:/<runId>/model` as a new version of `name` if the run passes the gate.
+   * When it does not, the run gets a `propflow.registration` tag saying why and nothing is
+   * registered (the result has `registered: false`).
+   */
+  async register(options: RegisterOptions): Promise<RegisterResult> {
+    const name = options.name ?? DEFAULT_MODEL_NAME;
+    const artifactPath = (options.artifactPath ?? DEFAULT_MODEL_ARTIFACT_PATH).replace(/^\/+|\/+$/g, '');
+    const gate = typeof options.gate === 'string' ? parseGate(options.gate) : options.gate;
+    const run = await this.getRun(options.runId);
+    const runId = run.info.runId;
+    let gateNote: string | null = null;
+    if (gate) {
+      const metric = run.data.metrics.find((m) => m.key === gate.metric);
+      if (!metric) {
+        throw new InvalidParameterError(
+          `Run ${runId} has no metric '${gate.metric}' to gate on (its metrics: ${metricList(run)}). Log it, or gate on one of those.`,
+        );
+      }
+      const ok = passesGate(gate, metric.value);
+      gateNote = `gate ${gate.expression}: ${gate.metric}=${fmt(metric.value)} ${ok ? 'passed' : 'failed'}`;
+      if (!ok) {
+        const reason = `${gate.metric}=${fmt(metric.value)} does not pass the gate ${gate.expression}`;
+        await this.store.setTag(runId, {
+          key: REGISTRATION_RUN_TAG,
+          value: `rejected for ${name}: ${reason} (${new Date().toISOString()}, ${this.actor})`,
+        });
+        return { registered: false, name, runId, gate: gate.expression, reason };
+      }
+    }
+    if (!(await artifactExists(this.store, runId, artifactPath))) {
+      throw new InvalidParameterError(
+        `Run ${runId} has no '${artifactPath}/' artifact to register. Log the model there first (an MLmodel file under '${artifactPath}/'), or pass the folder that holds it (--artifact-path).`,
+      );
+    }
+    await this.ensureModel(name);
+    const ledger = await Ledger.forWriting(this.store, name, this.actor);
+    const source = `runs:/${runId}/${artifactPath}`;
+    const mv = await this.store.createModelVersion(name, {
+      source,
+      runId,
+      ...(gateNote !== null && { tags: [{ key: 'propflow.gate', value: gateNote }] }),
+      ...(options.description !== undefined && { description: options.description }),
+    });
+    const event = await ledger.append({
+      action: 'register',
+      version: mv.version,
+      from: null,
+      to: 'None',
+      reason: gateNote ?? `registered ${source} (no gate)`,
+    });
+    await this.store.setTag(runId, {
+      key: REGISTRATION_RUN_TAG,
+      value: `registered as ${name} version ${mv.version}${gateNote ? ` (${gateNote})` : ''}`,
+    });
+    return { registered: true, name, version: mv.version, runId, source, gate: gateNote, event };
+  }
+
+  // ── evaluation ───────────────────────────────────────────────────────────────────────
+
+  /**
+   * Evaluate a version's run against production criteria. Metric names the run did not log
+   * are an error (nothing is written). The report goes to version tags
+   * (`production_evaluation` = PASSED/FAILED, one `production_evaluation.*` tag per
+   * criterion), to `evaluation/production_evaluation_v<N>.json` on the run, and to the history.
+   */
+  async evaluate(options: {
+    name?: string;
+    version: string | number;
+    criteria: Criteria;
+  }): Promise<EvaluationReport> {
+    const name = options.name ?? DEFAULT_MODEL_NAME;
+    const version = String(options.version);
+    const { criteria, source } = options.criteria;
+    const mv = await this.getVersion(name, version);
+    if (!mv.runId) {
+      throw new InvalidParameterError(
+        `Version ${version} of '${name}' has no run (source ${mv.source}); only versions registered from a run can be evaluated.`,
+      );
+    }
+    const run = await this.getRun(mv.runId);
+    const metrics = new Map(run.data.metrics.map((m) => [m.key, m.value]));
+    const unknown = [
+      ...new Set(criteria.flatMap((c) => (c.kind === 'artifact' || metrics.has(c.metric) ? [] : [c.metric]))),
+    ];
+    if (unknown.length > 0) {
+      throw new InvalidParameterError(
+        `${source}: ${unknown.map((m) => `'${m}'`).join(', ')} ${unknown.length > 1 ? 'are not metrics' : 'is not a metric'} of run ${run.info.runId} (version ${version}); its metrics are: ${metricList(run)}. Fix the name in the criteria file or log the metric. Nothing was written.`,
+      );
+    }
+
+    let production: ModelVersion | null = null;
+    let productionMetrics = new Map<string, number>();
+    if (criteria.some((c) => c.kind === 'beat_production')) {
+      const prod = (await this.listVersions(name)).filter((v) => v.currentStage === 'Production');
+      production = prod.sort(byVersionNumber).at(-1) ?? null;
+      if (production && production.version !== version) {
+        if (!production.runId) {
+          throw new InvalidParameterError(
+            `The Production version ${production.version} of '${name}' has no run to compare metrics with; remove the beat_production_by criteria or promote a version registered from a run.`,
+          );
+        }
+        const prodRun = await this.getRun(production.runId);
+        productionMetrics = new Map(prodRun.data.metrics.map((m) => [m.key, m.value]));
+        const missing = criteria.flatMap((c) =>
+          c.kind === 'beat_production' && !productionMetrics.has(c.metric) ? [c.metric] : [],
+        );
+        if (missing.length > 0) {
+          throw new InvalidParameterError(
+            `${source}: the Production version ${production.version} (run ${production.runId}) has no metric ${missing.map((m) => `'${m}'`).join(', ')} to beat; its metrics are: ${metricList(prodRun)}. Nothing was written.`,
+          );
+        }
+      }
+    }
+
+    const results: CriterionResult[] = [];
+    const usedTags = new Set<string>();
+    const tagFor = (base: string): string => {
+      let key = `${EVALUATION_TAG}.${tagSafe(base)}`;
+      for (let i = 2; usedTags.has(key); i++) key = `${EVALUATION_TAG}.${tagSafe(base)}.${i}`;
+      usedTags.add(key);
+      return key;
+    };
+    for (const c of criteria) {
+      if (c.kind === 'bounds') {
+        const actual = metrics.get(c.metric)!;
+        if (c.min !== undefined) {
+          results.push({
+            criterion: `${c.metric} >= ${fmt(c.min)}`,
+            kind: 'min',
+            tag: tagFor(`${c.metric}.min`),
+            required: `>= ${fmt(c.min)}`,
+            actual,
+            pass: checkMin(actual, c.min),
+          });
+        }
+        if (c.max !== undefined) {
+          results.push({
+            criterion: `${c.metric} <= ${fmt(c.max)}`,
+            kind: 'max',
+            tag: tagFor(`${c.metric}.max`),
+            required: `<= ${fmt(c.max)}`,
+            actual,
+            pass: checkMax(actual, c.max),
+          });
+        }
+      } else if (c.kind === 'beat_production') {
+        const actual = metrics.get(c.metric)!;
+        const label = `${c.metric} beats Production by ${c.higherIsBetter ? '+' : '-'}${fmt(c.by)}`;
+        const tag = tagFor(`${c.metric}.beat_production`);
+        if (!production) {
+          results.push({
+            criterion: label,
+            kind: 'beat_production',
+            tag,
+            required: 'no Production version',
+            actual,
+            pass: true,
+            note: 'no Production version to beat',
+          });
+        } else if (production.version === version) {
+          results.push({
+            criterion: label,
+            kind: 'beat_production',
+            tag,
+            required: 'n/a',
+            actual,
+            pass: true,
+            note: 'this version is the Production version',
+          });
+        } else {
+          const prodValue = productionMetrics.get(c.metric)!;
+          const bound = c.higherIsBetter ? prodValue + c.by : prodValue - c.by;
+          results.push({
+            criterion: label,
+            kind: 'beat_production',
+            tag,
+            required: `${c.higherIsBetter ? '>=' : '<='} ${fmt(bound)} (Production v${production.version}: ${fmt(prodValue)} ${c.higherIsBetter ? '+' : '-'} ${fmt(c.by)})`,
+            actual,
+            pass: checkBeat(actual, prodValue, c.by, c.higherIsBetter),
+          });
+        }
+      } else {
+        const present = await artifactExists(this.store, run.info.runId, c.artifact);
+        results.push({
+          criterion: `artifact ${c.artifact}`,
+          kind: 'artifact',
+          tag: tagFor(`artifact.${c.artifact}`),
+          required: 'present',
+          actual: present ? 'present' : 'missing',
+          pass: present,
+        });
+      }
+    }
+
+    const passed = results.every((r) => r.pass);
+    const result = passed ? 'PASSED' : 'FAILED';
+    const artifactPath = `evaluation/production_evaluation_v${version}.json`;
+    const report: EvaluationReport = {
+      model: name,
+      version,
+      runId: run.info.runId,
+      evaluatedAt: new Date().toISOString(),
+      actor: this.actor,
+      criteriaSource: source,
+      result,
+      passed,
+      production: production ? { version: production.version, runId: production.runId } : null,
+      results,
+      reportUri: `runs:/${run.info.runId}/${artifactPath}`,
+    };
+    await this.store.logArtifact(run.info.runId, artifactPath, `${JSON.stringify(report, null, 2)}\n`);
+
+    // Tags: drop criterion tags of an earlier evaluation, write this one's, the verdict last.
+    for (const tag of mv.tags) {
+      if (
+        tag.key.startsWith(`${EVALUATION_TAG}.`) &&
+        !usedTags.has(tag.key) &&
+        tag.key !== `${EVALUATION_TAG}.report`
+      ) {
+        await this.store.deleteModelVersionTag(name, version, tag.key);
+      }
+    }
+    for (const r of results) {
+      const note = r.note ? ` (${r.note})` : '';
+      const actual = typeof r.actual === 'number' ? fmt(r.actual) : String(r.actual);
+      await this.store.setModelVersionTag(
+        name,
+        version,
+        r.tag,
+        `${r.pass ? 'PASS' : 'FAIL'}: actual ${actual}, required ${r.required}${note}`,
+      );
+    }
+    await this.store.setModelVersionTag(name, version, `${EVALUATION_TAG}.report`, report.reportUri);
+    await this.store.setModelVersionTag(name, version, EVALUATION_TAG, result);
+
+    const failed = results.filter((r) => !r.pass);
+    const ledger = await Ledger.forWriting(this.store, name, this.actor);
+    await ledger.append({
+      action: 'evaluate',
+      version,
+      from: null,
+      to: result,
+      reason: `${results.length - failed.length}/${results.length} criteria passed (${source})${
+        failed.length > 0 ? `; failed: ${failed.map((r) => r.criterion).join(', ')}` : ''
+      }`.slice(0, MAX_REASON_LENGTH),
+    });
+    return report;
+  }
+
+  // ── promotion ────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Move a version to a stage. Production: the previous Production version is archived and
+   * the `production` alias moves; only a version whose evaluation PASSED may go there unless
+   * `force` with a `reason`. Staging holds one version too (the previous one is archived).
+   * The Production version itself cannot be moved out of Production: promote another version
+   * or roll back.
+   */
+  async promote(options: PromoteOptions): Promise<TransitionResult> {
+    const name = options.name ?? DEFAULT_MODEL_NAME;
+    const version = String(options.version);
+    const to = parseStage(options.stage);
+    const reason = options.reason?.trim() || null;
+    if (options.force && !reason) {
+      throw new InvalidParameterError(
+        'A forced promotion needs a reason (--reason "…"); it is kept in the history.',
+      );
+    }
+    await this.getVersion(name, version);
+    const ledger = await Ledger.forWriting(this.store, name, this.actor);
+
+    let decision: HistoryEvent | null = null;
+    let from: ModelStage = 'None';
+    for (let attempt = 0; decision === null; attempt++) {
+      const mv = await this.getVersion(name, version);
+      from = mv.currentStage;
+      const events = await ledger.read();
+      const state = replay(events);
+      const versions = await this.listVersions(name);
+      const current = currentProduction(state, versions);
+      if (to === 'Production' && current === version) {
+        if (from !== 'Production') break; // decided already, not carried out yet: reconcile does it
+        return {
+          name,
+          version,
+          from,
+          to,
+          changed: false,
+          event: null,
+          effects: await this.reconcile(name, ledger),
+        };
+      }
+      if (to !== 'Production' && from === to) {
+        return { name, version, from, to, changed: false, event: null, effects: [] };
+      }
+      if (current === version) {
+        throw new InvalidParameterError(
+          `Version ${version} is the Production version of '${name}'; it leaves Production only when another version is promoted there or by 'propflow registry rollback --name ${name} --reason "…"'.`,
+        );
+      }
+      if (to === 'Production' && !options.force) {
+        const verdict = mv.tags.find((t) => t.key === EVALUATION_TAG)?.value;
+        if (verdict !== 'PASSED') {
+          throw new InvalidParameterError(
+            verdict === undefined
+              ? `Version ${version} of '${name}' was never evaluated; run 'propflow registry evaluate --name ${name} --version ${version} --criteria <file>' first, or promote with --force --reason "…".`
+              : `Version ${version} of '${name}' failed its production evaluation (${EVALUATION_TAG}=${verdict}); see its ${EVALUATION_TAG}.* tags. Fix and re-evaluate, or promote with --force --reason "…".`,
+          );
+        }
+      }
+      const forced = to === 'Production' && options.force;
+      try {
+        decision = await ledger.append(
+          { action: 'promote', version, from, to, reason: forced ? `forced: ${reason}` : reason },
+          { expectSeq: Ledger.lastSeq(events) + 1 },
+        );
+      } catch (err) {
+        if (!(err instanceof SeqConflictError) || attempt >= 50) throw err;
+        await sleep(5 + Math.random() * 20 * Math.min(attempt + 1, 10));
+      }
+    }
+    if (decision && options.force && to === 'Production') {
+      await this.store.setModelVersionTag(
+        name,
+        version,
+        FORCED_PROMOTION_TAG,
+        `${decision.time} ${this.actor}: ${reason}`,
+      );
+    }
+    const effects = decision ? await this.carryOut(name, ledger, decision) : [];
+    effects.push(...(await this.reconcile(name, ledger)));
+    return { name, version, from, to, changed: decision !== null, event: decision, effects };
+  }
+
+  // ── rollback ─────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Archive the current Production version (recording `reason`) and bring back the version
+   * that was Production before it, as the history says — or `toVersion`. With no earlier
+   * Production version in the history this is an error and nothing changes.
+   */
+  async rollback(options: RollbackOptions): Promise<RollbackResult> {
+    const name = options.name ?? DEFAULT_MODEL_NAME;
+    const reason = options.reason?.trim();
+    if (!reason)
+      throw new InvalidParameterError('A rollback needs a reason (--reason "…"); it is kept in the history.');
+    const toVersion = options.toVersion === undefined ? undefined : String(options.toVersion);
+    await this.getModel(name);
+    const ledger = await Ledger.forWriting(this.store, name, this.actor);
+
+    let decision: HistoryEvent | null = null;
+    let firstCurrent: string | null | undefined;
+    let current: string | null = null;
+    for (let attempt = 0; decision === null; attempt++) {
+      const events = await ledger.read();
+      const state = replay(events);
+      const versions = await this.listVersions(name);
+      current = currentProduction(state, versions);
+      if (firstCurrent === undefined) firstCurrent = current;
+      else if (current !== firstCurrent) {
+        throw new PropflowError(
+          `The Production version of '${name}' changed from v${firstCurrent} to v${current ?? '(none)'} while rolling back (see 'propflow registry history --name ${name}'); nothing was changed by this rollback. Run it again if v${current} should be rolled back too.`,
+          'ABORTED',
+        );
+      }
+      if (current === null) {
+        throw new InvalidParameterError(`'${name}' has no Production version to roll back; nothing changed.`);
+      }
+      let target: string;
+      if (toVersion !== undefined) {
+        if (toVersion === current) {
+          throw new InvalidParameterError(
+            `Version ${toVersion} is already the Production version of '${name}'; nothing changed.`,
+          );
+        }
+        await this.getVersion(name, toVersion);
+        target = toVersion;
+      } else {
+        const stack = state.productionStack;
+        const previous = stack[stack.length - 1] === current ? stack[stack.length - 2] : undefined;
+        if (previous === undefined) {
+          throw new InvalidParameterError(
+            `No earlier Production version of '${name}' in its history to return to (Production so far: ${
+              stack.length > 0
+                ? stack.map((v) => `v${v}`).join(' → ')
+                : `v${current}, set outside the propflow registry`
+            }); nothing changed. Choose one with --to-version N.`,
+          );
+        }
+        if (!versions.some((v) => v.version === previous)) {
+          throw new NotFoundError(
+            `The previous Production version ${previous} of '${name}' no longer exists; nothing changed. Choose one with --to-version N.`,
+          );
+        }
+        target = previous;
+      }
+      const targetStage = versions.find((v) => v.version === target)?.currentStage ?? 'None';
+      try {
+        decision = await ledger.append(
+          { action: 'rollback', version: target, from: targetStage, to: 'Production', reason },
+          { expectSeq: Ledger.lastSeq(events) + 1 },
+        );
+      } catch (err) {
+        if (!(err instanceof SeqConflictError) || attempt >= 50) throw err;
+        await sleep(5 + Math.random() * 20 * Math.min(attempt + 1, 10));
+      }
+    }
+    const from = current!;
+    await this.store
+      .setModelVersionTag(
+        name,
+        from,
+        ROLLBACK_REASON_TAG,
+        `${decision.time} ${this.actor} (#${decision.seq}): ${reason}`,
+      )
+      .catch((err: unknown) => {
+        if (!isNotFound(err)) throw err;
+      });
+    const effects = await this.carryOut(name, ledger, decision);
+    effects.push(...(await this.reconcile(name, ledger)));
+    return { name, from, to: decision.version!, reason, event: decision, effects };
+  }
+
+  // ── history and views ────────────────────────────────────────────────────────────────
+
+  /** Every event of the model, oldest first. */
+  async history(name: string = DEFAULT_MODEL_NAME): Promise<HistoryEvent[]> {
+    const model = await this.getModel(name);
+    return (await Ledger.forReading(this.store, model, this.actor)).read();
+  }
+
+  /** A model with its versions, stages, aliases and evaluation verdicts. */
+  async show(name: string = DEFAULT_MODEL_NAME): Promise<ModelSummary> {
+    const model = await this.getModel(name);
+    const versions = (await this.listVersions(name)).sort(byVersionNumber);
+    const aliases = Object.fromEntries(model.aliases.map((a) => [a.alias, a.version]));
+    return {
+      name: model.name,
+      description: model.description,
+      production: versions.filter((v) => v.currentStage === 'Production').at(-1)?.version ?? null,
+      staging: versions.filter((v) => v.currentStage === 'Staging').at(-1)?.version ?? null,
+      aliases,
+      versions: versions.map((v) => ({
+        version: v.version,
+        stage: v.currentStage,
+        aliases: model.aliases.filter((a) => a.version === v.version).map((a) => a.alias),
+        runId: v.runId,
+        source: v.source,
+        evaluation: v.tags.find((t) => t.key === EVALUATION_TAG)?.value ?? null,
+        created: new Date(v.creationTimestamp).toISOString(),
+      })),
+    };
+  }
+
+  /** All registered models with their Production and Staging versions. */
+  async list(): Promise<ModelListing[]> {
+    const out: ModelListing[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.store.searchRegisteredModels({
+        maxResults: 100,
+        ...(pageToken && { pageToken }),
+      });
+      for (const m of page.items) {
+        const latest = [...m.latestVersions].sort(byVersionNumber);
+        const versions = await this.listVersions(m.name);
+        out.push({
+          name: m.name,
+          versions: versions.length,
+          production: latest.filter((v) => v.currentStage === 'Production').at(-1)?.version ?? null,
+          staging: latest.filter((v) => v.currentStage === 'Staging').at(-1)?.version ?? null,
+          latest: versions.sort(byVersionNumber).at(-1)?.version ?? null,
+          updated: new Date(m.lastUpdatedTimestamp).toISOString(),
+        });
+      }
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return out.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /**
+   * Bring stages and aliases in line with the latest decisions in the history (one
+   * Production version, at most one Staging version, aliases on them), recording every
+   * change. Promote and rollback call it; call it yourself after a crash or after stages
+   * were changed by another tool. Returns the events it recorded.
+   */
+  async reconcile(name: string = DEFAULT_MODEL_NAME, ledger?: Ledger): Promise<HistoryEvent[]> {
+    const book = ledger ?? (await Ledger.forWriting(this.store, name, this.actor));
+    const effects: HistoryEvent[] = [];
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      // Versions first, then the history: any transition we see was decided before we read.
+      const versions = await this.listVersions(name);
+      const events = await book.read();
+      const model = await this.store.getRegisteredModel(name);
+      const steps = plan(replay(events), versions, model);
+      if (steps.length === 0) {
+        const later = await book.read();
+        if (lastDecisionSeq(later) === lastDecisionSeq(events)) return effects;
+        continue;
+      }
+      for (const step of steps) {
+        const event = await this.applyStep(name, book, step);
+        if (event) effects.push(event);
+      }
+    }
+    throw new PropflowError(
+      `The stages of '${name}' did not settle after ${MAX_ROUNDS} rounds: something keeps changing them. Check 'propflow registry history --name ${name}' and run the command again.`,
+      'ABORTED',
+    );
+  }
+
+  // ── internals ────────────────────────────────────────────────────────────────────────
+
+  /** Carry out a decision: the transition (archiving the stage's other versions), recorded. */
+  private async carryOut(name: string, ledger: Ledger, decision: HistoryEvent): Promise<HistoryEvent[]> {
+    const to = decision.to as ModelStage;
+    const version = decision.version!;
+    // A later decision makes this one moot: leave the work to reconcile.
+    if (lastDecisionSeq(await ledger.read()) !== decision.seq) return [];
+    const exclusive = to === 'Production' || to === 'Staging';
+    const before = exclusive
+      ? (await this.listVersions(name)).filter((v) => v.currentStage === to && v.version !== version)
+      : [];
+    await this.store.transitionModelVersionStage(name, version, to, exclusive);
+    const effects: HistoryEvent[] = [];
+    for (const other of before) {
+      const now = await this.store.getModelVersion(name, other.version);
+      if (now.currentStage === 'Archived') {
+        effects.push(
+          await ledger.append({
+            action: 'transition',
+            version: other.version,
+            from: to,
+            to: 'Archived',
+            reason: describeDecision(decision),
+          }),
+        );
+      }
+    }
+    return effects;
+  }
+
+  private async applyStep(name: string, ledger: Ledger, step: Step): Promise<HistoryEvent | null> {
+    if (step.kind === 'transition') {
+      const now = await this.store.getModelVersion(name, step.version);
+      if (now.currentStage === step.to) return null; // someone else did it
+      await this.store.transitionModelVersionStage(name, step.version, step.to, false);
+      return ledger.append({
+        action: 'transition',
+        version: step.version,
+        from: now.currentStage,
+        to: step.to,
+        reason: step.reason,
+      });
+    }
+    const model = await this.store.getRegisteredModel(name);
+    const holder = model.aliases.find((a) => a.alias === step.alias)?.version ?? null;
+    if (holder === step.version) return null;
+    if (step.version === null) {
+      await this.store.deleteRegisteredModelAlias(name, step.alias);
+      return ledger.append({
+        action: 'delete_alias',
+        version: holder,
+        from: holder,
+        to: step.alias,
+        reason: step.reason,
+      });
+    }
+    await this.store.setRegisteredModelAlias(name, step.alias, step.version);
+    return ledger.append({
+      action: 'set_alias',
+      version: step.version,
+      from: holder,
+      to: step.alias,
+      reason: step.reason,
+    });
+  }
+
+  private async ensureModel(name: string): Promise<void> {
+    try {
+      await this.store.getRegisteredModel(name);
+      return;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    try {
+      await this.store.createRegisteredModel(name, {
+        description:
+          'Registered by the propflow registry; stages, aliases and history are managed by `propflow registry`.',
+      });
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err; // created concurrently: fine
+    }
+  }
+
+  private async getModel(name: string): Promise<RegisteredModel> {
+    try {
+      return await this.store.getRegisteredModel(name);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      throw new NotFoundError(
+        `Registered model '${name}' does not exist on ${this.store.uri}. Register a run first ('propflow registry register --run-id <id> --name ${name}') or check --name / --tracking-uri.`,
+        { cause: err },
+      );
+    }
+  }
+
+  private async getVersion(name: string, version: string): Promise<ModelVersion> {
+    if (!/^[1-9]\d*$/.test(version)) {
+      throw new InvalidParameterError(`Version '${version}' is not a version number (1, 2, 3, …).`);
+    }
+    try {
+      return await this.store.getModelVersion(name, version);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      await this.getModel(name);
+      const known = (await this.listVersions(name)).sort(byVersionNumber).map((v) => v.version);
+      throw new NotFoundError(
+        `Registered model '${name}' has no version ${version} (versions: ${known.join(', ') || 'none'}); see 'propflow registry show --name ${name}'.`,
+        { cause: err },
+      );
+    }
+  }
+
+  private async getRun(runId: string): Promise<Run> {
+    try {
+      const run = await this.store.getRun(runId);
+      if (run.info.lifecycleStage === 'deleted') {
+        throw new InvalidParameterError(`Run ${runId} is deleted; restore it or choose another run.`);
+      }
+      return run;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      throw new NotFoundError(
+        `Run '${runId}' does not exist on ${this.store.uri}; check the run id and --tracking-uri / MLFLOW_TRACKING_URI.`,
+        { cause: err },
+      );
+    }
+  }
+
+  /** Every version of a model (all pages). */
+  async listVersions(name: string): Promise<ModelVersion[]> {
+    const out: ModelVersion[] = [];
+    const filter = `name = '${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+    let pageToken: string | undefined;
+    do {
+      const page = await this.store.searchModelVersions({
+        filter,
+        maxResults: 1000,
+        ...(pageToken && { pageToken }),
+      });
+      out.push(...page.items.filter((v) => v.name === name));
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return out;
+  }
+}
+
+function metricList(run: Run): string {
+  const keys = run.data.metrics.map((m) => m.key).sort();
+  return keys.length > 0 ? keys.join(', ') : 'none';
+}
+
+function lastDecisionSeq(events: readonly HistoryEvent[]): number {
+  let seq = 0;
+  for (const e of events) if (e.action === 'promote' || e.action === 'rollback') seq = Math.max(seq, e.seq);
+  return seq;
+}
+
+/** The current Production version: by the history when it has decided one, else by the stages. */
+function currentProduction(state: ReplayedState, versions: readonly ModelVersion[]): string | null {
+  if (state.production && versions.some((v) => v.version === state.production!.version))
+    return state.production.version;
+  return (
+    versions
+      .filter((v) => v.currentStage === 'Production')
+      .sort(byVersionNumber)
+      .at(-1)?.version ?? null
+  );
+}
+
+/** The steps that make stages and aliases match the replayed decisions. */
+function plan(state: ReplayedState, versions: readonly ModelVersion[], model: RegisteredModel): Step[] {
+  const steps: Step[] = [];
+  const stage = new Map(versions.map((v) => [v.version, v.currentStage]));
+  const move = (version: string, to: ModelStage, reason: string) => {
+    steps.push({ kind: 'transition', version, from: stage.get(version)!, to, reason });
+    stage.set(version, to);
+  };
+  const p = state.production;
+  if (p && stage.has(p.version)) {
+    if (stage.get(p.version) !== 'Production') {
+      move(
+        p.version,
+        'Production',
+        `restored: v${p.version} holds Production by #${p.event.seq} (${p.event.action})`,
+      );
+    }
+    for (const [v, s] of stage)
+      if (s === 'Production' && v !== p.version) move(v, 'Archived', describeDecision(p.event));
+  }
+  const s = state.staging;
+  if (s && stage.has(s.version) && s.version !== p?.version) {
+    if (stage.get(s.version) !== 'Staging') {
+      move(
+        s.version,
+        'Staging',
+        `restored: v${s.version} holds Staging by #${s.event.seq} (${s.event.action})`,
+      );
+    }
+    for (const [v, st] of stage) {
+      if (st === 'Staging' && v !== s.version)
+        move(v, 'Archived', `superseded in Staging by v${s.version} (#${s.event.seq})`);
+    }
+  }
+  const highest = (want: ModelStage): string | null => {
+    const vs = [...stage].filter(([, st]) => st === want).map(([v]) => Number(v));
+    return vs.length > 0 ? String(Math.max(...vs)) : null;
+  };
+  for (const [alias, want] of [
+    [PRODUCTION_ALIAS, 'Production'],
+    [STAGING_ALIAS, 'Staging'],
+  ] as const) {
+    const holder = highest(want);
+    const current = model.aliases.find((a) => a.alias === alias)?.version ?? null;
+    if (holder !== current) {
+      steps.push({
+        kind: 'alias',
+        alias,
+        version: holder,
+        previous: current,
+        reason: holder ? `follows stage ${want}` : `no version in ${want}`,
+      });
+    }
+  }
+  return steps;
+}
+
+/** Whether a file or a non-empty folder exists at `path` in the run's artifacts. */
+export async function artifactExists(store: TrackingStore, runId: string, path: string): Promise<boolean> {
+  const clean = path.replace(/^\/+|\/+$/g, '');
+  if (clean === '') return false;
+  const parent = clean.includes('/') ? clean.slice(0, clean.lastIndexOf('/')) : undefined;
+  let entries: Awaited<ReturnType<TrackingStore['listArtifacts']>>;
+  try {
+    entries = await store.listArtifacts(runId, parent);
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+  const entry = entries.find((e) => e.path.replace(/^\/+|\/+$/g, '') === clean);
+  if (!entry) return false;
+  if (!entry.isDir) return true;
+  return (await store.listArtifacts(runId, clean)).length > 0;
+}
