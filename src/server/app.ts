@@ -1,0 +1,192 @@
+/**
+ * `createServerApp`: the MLflow REST API (tracking, registry, logged models, mlflow-artifacts)
+ * over any `TrackingStore`, as a Hono app — a fetch handler without a port. The node listener
+ * lives in `listen.ts`.
+ */
+
+import type { Context } from 'hono';
+import { Hono } from 'hono';
+import { InvalidParameterError, PropflowError } from '../errors.js';
+import {
+  decodeQuery,
+  describeIssues,
+  type EndpointName,
+  fileInfoToWire,
+  matchEndpoint,
+  type TrackingStore,
+} from '../tracking/index.js';
+import { ArtifactService, checkArtifactPath, decodeArtifactPath } from './artifacts.js';
+import { type AuthConfig, Authenticator, type Principal } from './auth.js';
+import { createHandlers } from './handlers.js';
+import {
+  errorResponse,
+  isJsonContentType,
+  jsonResponse,
+  type Logger,
+  MethodNotAllowedError,
+  readJsonObject,
+  silentLogger,
+} from './http.js';
+
+export interface ServerLimits {
+  /** Largest JSON request body in bytes (default 1 MiB, MLflow's log-batch limit). */
+  jsonBodyBytes?: number;
+  /** Largest artifact upload in bytes (default 1 GiB). */
+  artifactBytes?: number;
+}
+
+export interface ServerAppOptions {
+  /** The store behind the API; open it with `artifactUriBase: 'mlflow-artifacts:'`. */
+  store: TrackingStore;
+  /** Folder the mlflow-artifacts API serves (the store's artifact root). */
+  artifactRoot: string;
+  /** Users and tokens; authentication is off when absent. */
+  auth?: AuthConfig;
+  limits?: ServerLimits;
+  logger?: Logger;
+  /** Reported by `/version`. */
+  version?: string;
+}
+
+export const DEFAULT_LIMITS: Required<ServerLimits> = {
+  jsonBodyBytes: 1024 * 1024,
+  artifactBytes: 1024 * 1024 * 1024,
+};
+
+/** POST endpoints that only read (a read-only user may call them). */
+const READ_ONLY_POSTS: ReadonlySet<EndpointName> = new Set([
+  'searchRuns',
+  'searchExperiments',
+  'searchLoggedModels',
+  'getLatestVersions',
+]);
+
+const API_PREFIXES = ['/api/2.0/', '/ajax-api/2.0/'] as const;
+const ARTIFACTS = 'mlflow-artifacts/';
+
+type Env = { Variables: { principal: Principal | undefined } };
+
+export function createServerApp(options: ServerAppOptions): Hono<Env> {
+  const logger = options.logger ?? silentLogger;
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const artifacts = new ArtifactService(options.artifactRoot, limits.artifactBytes);
+  const handlers = createHandlers({ store: options.store, artifacts });
+  const authenticator = options.auth ? new Authenticator(options.auth) : undefined;
+  const app = new Hono<Env>();
+
+  app.onError((err, c) => errorResponse(err, logger, `${c.req.method} ${new URL(c.req.url).pathname}`));
+  app.notFound((c) =>
+    errorResponse(
+      new PropflowError(`No endpoint ${c.req.method} ${new URL(c.req.url).pathname}.`, 'ENDPOINT_NOT_FOUND'),
+      logger,
+      'routing',
+    ),
+  );
+
+  app.get('/health', (c) => c.text('OK'));
+  app.get('/version', (c) => c.text(options.version ?? '0.1.0'));
+
+  if (authenticator) {
+    app.use('*', async (c, next) => {
+      const path = new URL(c.req.url).pathname;
+      if (path === '/health' || path === '/version') return next();
+      const principal = authenticator.authenticate(c.req.header('authorization'));
+      if (!principal) {
+        throw new PropflowError(
+          'You are not authenticated. Send basic auth (MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD) or a bearer token (MLFLOW_TRACKING_TOKEN).',
+          'UNAUTHENTICATED',
+        );
+      }
+      c.set('principal', principal);
+      return next();
+    });
+  }
+
+  const requireWrite = (c: Context<Env>, what: string): void => {
+    const principal = c.get('principal');
+    if (authenticator && principal?.permission !== 'write') {
+      throw new PropflowError(
+        `Permission denied: user '${principal?.name ?? '?'}' may only read, and ${what} writes.`,
+        'PERMISSION_DENIED',
+      );
+    }
+  };
+
+  for (const prefix of API_PREFIXES) {
+    app.all(`${prefix}*`, async (c) => {
+      const url = new URL(c.req.url);
+      const subpath = url.pathname.slice(prefix.length);
+      if (subpath === 'mlflow-artifacts/artifacts' || subpath.startsWith(`${ARTIFACTS}`)) {
+        return handleArtifacts(c, url, subpath);
+      }
+      return handleApi(c, url, subpath);
+    });
+  }
+
+  async function handleApi(c: Context<Env>, url: URL, subpath: string): Promise<Response> {
+    const method = c.req.method;
+    const match = matchEndpoint(method, subpath);
+    if (match.kind === 'not-found') {
+      throw new PropflowError(`No endpoint ${method} ${url.pathname}.`, 'ENDPOINT_NOT_FOUND');
+    }
+    if (match.kind === 'method-not-allowed') {
+      throw new MethodNotAllowedError(
+        `${url.pathname} does not accept ${method}; use ${match.allowed.join(' or ')}.`,
+      );
+    }
+    const ep = match.endpoint;
+    const name = ep.name as EndpointName;
+    if (method !== 'GET' && !READ_ONLY_POSTS.has(handlerKey(name))) requireWrite(c, ep.name);
+    let fields: Record<string, unknown>;
+    if (ep.transport === 'query') fields = decodeQuery(url.searchParams);
+    else if (method === 'DELETE' && !isJsonContentType(c)) fields = decodeQuery(url.searchParams);
+    else fields = await readJsonObject(c, limits.jsonBodyBytes, ep.name);
+    const input = { ...fields, ...match.pathParams };
+    const parsed = ep.request.safeParse(input);
+    if (!parsed.success) throw new InvalidParameterError(describeIssues(parsed.error, input));
+    const handler = handlers[handlerKey(name)] as (req: unknown) => Promise<unknown>;
+    return jsonResponse(await handler(parsed.data));
+  }
+
+  async function handleArtifacts(c: Context<Env>, url: URL, subpath: string): Promise<Response> {
+    const method = c.req.method;
+    if (subpath === 'mlflow-artifacts/artifacts') {
+      if (method !== 'GET') throw new MethodNotAllowedError(`${url.pathname} accepts GET only (listing).`);
+      const rel = checkArtifactPath(url.searchParams.get('path') ?? '', 'path');
+      const files = await artifacts.list(rel);
+      return jsonResponse(files.length > 0 ? { files: files.map(fileInfoToWire) } : {});
+    }
+    const filePrefix = 'mlflow-artifacts/artifacts/';
+    if (subpath.startsWith(filePrefix)) {
+      const rel = decodeArtifactPath(subpath.slice(filePrefix.length));
+      switch (method) {
+        case 'GET':
+          return artifacts.download(rel);
+        case 'PUT':
+          requireWrite(c, 'uploading an artifact');
+          await artifacts.upload(rel, c.req.raw.body, c.req.header('content-length'));
+          return jsonResponse({});
+        case 'DELETE':
+          requireWrite(c, 'deleting an artifact');
+          await artifacts.delete(rel);
+          return jsonResponse({});
+        default:
+          throw new MethodNotAllowedError(`${url.pathname} accepts GET, PUT and DELETE.`);
+      }
+    }
+    if (/^mlflow-artifacts\/(mpu\/(create|complete|abort)|presigned)\//.test(subpath)) {
+      throw new PropflowError(
+        'Multipart and presigned uploads are not supported by this artifact store; upload with PUT.',
+        'NOT_IMPLEMENTED',
+      );
+    }
+    throw new PropflowError(`No endpoint ${method} ${url.pathname}.`, 'ENDPOINT_NOT_FOUND');
+  }
+
+  return app;
+}
+
+/** Endpoint entries use MLflow's RPC names; one (`LogLoggedModelParams`) is capitalised. */
+function handlerKey(name: string): EndpointName {
+  return (name === 'LogLoggedModelParams' ? 'logLoggedModelParams' : name) as EndpointName;
+}

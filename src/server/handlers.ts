@@ -1,0 +1,597 @@
+/**
+ * One handler per MLflow endpoint: validated snake_case request in, MLflow-shaped JSON out.
+ * Each handler names the MLflow RPC it implements (its key); write calls answer `{}`.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InvalidParameterError, NotFoundError, PropflowError } from '../errors.js';
+import {
+  type DatasetInput,
+  datasetInputFromWire,
+  type EndpointName,
+  experimentToWire,
+  fileInfoToWire,
+  isLoggedModelStore,
+  type Json,
+  type LoggedModelStore,
+  loggedModelToWire,
+  type Metric,
+  type ModelStage,
+  metricFromWire,
+  metricToWire,
+  modelVersionToWire,
+  type RequestOf,
+  registeredModelToWire,
+  runInfoToWire,
+  runToWire,
+  type Tag,
+  type TrackingStore,
+  tagsFromWire,
+} from '../tracking/index.js';
+import { type ArtifactService, checkArtifactPath, mlflowArtifactsPath } from './artifacts.js';
+
+export type Handlers = { [N in EndpointName]: (req: RequestOf<N>) => Promise<Json> };
+
+const EMPTY: Json = {};
+
+function runIdOf(req: { run_id?: string | undefined; run_uuid?: string | undefined }): string {
+  const id = req.run_id || req.run_uuid;
+  if (!id) {
+    throw new InvalidParameterError(
+      "Missing value for required parameter 'run_id'. See the API docs for more information about request parameters.",
+    );
+  }
+  return id;
+}
+
+function tags(list: ReadonlyArray<{ key: string; value: string }> | undefined): Tag[] | undefined {
+  return list === undefined ? undefined : tagsFromWire(list);
+}
+
+function optional<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
+  };
+}
+
+function paged<T>(key: string, items: T[], token: string | undefined, encode: (item: T) => Json): Json {
+  return {
+    ...(items.length > 0 ? { [key]: items.map(encode) } : {}),
+    ...(token ? { next_page_token: token } : {}),
+  };
+}
+
+/** `json.dumps` as Python writes it (", " and ": " separators, ASCII only), for values clients parse back. */
+export function pythonJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(pythonJson).join(', ')}]`;
+  if (typeof value === 'object' && value !== null) {
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${pythonJson(k)}: ${pythonJson(v)}`)
+      .join(', ')}}`;
+  }
+  if (typeof value === 'string') {
+    return JSON.stringify(value).replace(
+      /[\u007f-\uffff]/g,
+      (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+const LOGGED_MODEL_SOURCE = /^models:\/(m-[0-9a-f]+)\/?$/;
+
+const PROMPT_TAG = 'mlflow.prompt.is_prompt';
+const PROMPT_CLAUSE =
+  /^(.*?)(?:\s+and\s+)?\btags?\.(?:`mlflow\.prompt\.is_prompt`|"mlflow\.prompt\.is_prompt"|mlflow\.prompt\.is_prompt)\s*!=\s*'true'\s*$/i;
+
+/** Split MLflow 3's "not a prompt" clause off the end of a registered-model filter. */
+export function splitPromptClause(filter: string | undefined): {
+  filter: string | undefined;
+  excludePrompts: boolean;
+} {
+  if (filter === undefined) return { filter, excludePrompts: false };
+  const m = PROMPT_CLAUSE.exec(filter.trim());
+  if (!m) return { filter, excludePrompts: false };
+  const rest = (m[1] ?? '').trim();
+  return { filter: rest === '' ? undefined : rest, excludePrompts: true };
+}
+
+export interface HandlerDeps {
+  store: TrackingStore;
+  artifacts: ArtifactService;
+}
+
+export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
+  const logged = (what: string): LoggedModelStore => {
+    if (!isLoggedModelStore(store)) {
+      throw new PropflowError(
+        `${what}: this tracking store does not support MLflow 3 logged models.`,
+        'NOT_IMPLEMENTED',
+      );
+    }
+    return store;
+  };
+
+  /** Refuse locations that name the local file system outside the artifact root, or anything this server cannot serve. */
+  const checkLocation = async (location: string, what: string): Promise<void> => {
+    if (location === '') return;
+    if (location.includes('\0'))
+      throw new InvalidParameterError(`${what} '${location}' contains a NUL byte.`);
+    const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]+):/.exec(location)?.[1]?.toLowerCase();
+    if (scheme === 'mlflow-artifacts') {
+      mlflowArtifactsPath(location);
+      return;
+    }
+    if (scheme === 'runs' || scheme === 'models') {
+      const rest = location.slice(scheme.length + 1).replace(/^\/+/, '');
+      checkArtifactPath(rest.replace(/@/g, '_'), what);
+      return;
+    }
+    if (scheme === undefined || scheme === 'file') {
+      let local: string;
+      try {
+        local = scheme === 'file' ? fileURLToPath(location) : location;
+      } catch {
+        throw new InvalidParameterError(`${what} '${location}' is not a valid file URI.`);
+      }
+      const abs = path.resolve(artifacts.root, local);
+      if (!(await artifacts.containsLocal(abs))) {
+        throw new InvalidParameterError(
+          `${what} '${location}' points at the server's file system outside its artifact root; ` +
+            'use an mlflow-artifacts:/ location (or leave it empty for the default).',
+        );
+      }
+      return;
+    }
+    throw new InvalidParameterError(
+      `${what} '${location}' uses the '${scheme}' scheme, which this server does not serve; ` +
+        'use an mlflow-artifacts:/ location (or leave it empty for the default).',
+    );
+  };
+
+  return {
+    // ── experiments ──────────────────────────────────────────────────────────
+    createExperiment: async (req) => {
+      if (req.artifact_location !== undefined)
+        await checkLocation(req.artifact_location, 'Artifact location');
+      const id = await store.createExperiment(
+        req.name,
+        optional({ artifactLocation: req.artifact_location || undefined, tags: tags(req.tags) }),
+      );
+      return { experiment_id: id };
+    },
+    getExperiment: async (req) => ({
+      experiment: experimentToWire(await store.getExperiment(req.experiment_id)),
+    }),
+    getExperimentByName: async (req) => {
+      const exp = await store.getExperimentByName(req.experiment_name);
+      if (!exp) throw new NotFoundError(`Could not find experiment with name '${req.experiment_name}'`);
+      return { experiment: experimentToWire(exp) };
+    },
+    searchExperiments: async (req) => {
+      const page = await store.searchExperiments(
+        optional({
+          filter: req.filter,
+          orderBy: req.order_by,
+          maxResults: req.max_results,
+          pageToken: req.page_token,
+          viewType: req.view_type,
+        }),
+      );
+      return paged('experiments', page.items, page.nextPageToken, experimentToWire);
+    },
+    updateExperiment: async (req) => {
+      await store.renameExperiment(req.experiment_id, req.new_name);
+      return EMPTY;
+    },
+    deleteExperiment: async (req) => {
+      await store.deleteExperiment(req.experiment_id);
+      return EMPTY;
+    },
+    restoreExperiment: async (req) => {
+      await store.restoreExperiment(req.experiment_id);
+      return EMPTY;
+    },
+    setExperimentTag: async (req) => {
+      await store.setExperimentTag(req.experiment_id, req.key, req.value);
+      return EMPTY;
+    },
+
+    // ── runs ─────────────────────────────────────────────────────────────────
+    createRun: async (req) => {
+      const run = await store.createRun(
+        optional({
+          experimentId: req.experiment_id,
+          userId: req.user_id,
+          runName: req.run_name,
+          startTime: req.start_time,
+          tags: tags(req.tags),
+        }),
+      );
+      return { run: runToWire(run) };
+    },
+    updateRun: async (req) => {
+      const info = await store.updateRun(
+        runIdOf(req),
+        optional({ status: req.status, endTime: req.end_time, runName: req.run_name }),
+      );
+      return { run_info: runInfoToWire(info) };
+    },
+    deleteRun: async (req) => {
+      await store.deleteRun(req.run_id);
+      return EMPTY;
+    },
+    restoreRun: async (req) => {
+      await store.restoreRun(req.run_id);
+      return EMPTY;
+    },
+    logMetric: async (req) => {
+      await store.logMetric(
+        runIdOf(req),
+        metricFromWire({
+          key: req.key,
+          value: req.value,
+          timestamp: req.timestamp,
+          step: req.step,
+          model_id: req.model_id,
+        }),
+      );
+      return EMPTY;
+    },
+    logParam: async (req) => {
+      await store.logParam(runIdOf(req), { key: req.key, value: req.value });
+      return EMPTY;
+    },
+    setTag: async (req) => {
+      await store.setTag(runIdOf(req), { key: req.key, value: req.value });
+      return EMPTY;
+    },
+    deleteTag: async (req) => {
+      await store.deleteTag(req.run_id, req.key);
+      return EMPTY;
+    },
+    getRun: async (req) => ({ run: runToWire(await store.getRun(runIdOf(req))) }),
+    searchRuns: async (req) => {
+      const page = await store.searchRuns(
+        optional({
+          experimentIds: req.experiment_ids ?? [],
+          filter: req.filter,
+          orderBy: req.order_by,
+          maxResults: req.max_results,
+          pageToken: req.page_token,
+          viewType: req.run_view_type,
+        }),
+      );
+      return paged('runs', page.items, page.nextPageToken, runToWire);
+    },
+    listArtifacts: async (req) => {
+      const runId = runIdOf(req);
+      const run = await store.getRun(runId);
+      const rel = checkArtifactPath(req.path ?? '');
+      const base = mlflowArtifactsPath(run.info.artifactUri);
+      const files =
+        base !== null ? await artifacts.listRelative(base, rel) : await store.listArtifacts(runId, rel);
+      return {
+        root_uri: run.info.artifactUri,
+        ...(files.length > 0 ? { files: files.map(fileInfoToWire) } : {}),
+      };
+    },
+    getMetricHistory: async (req) => {
+      const page = await store.getMetricHistory(
+        runIdOf(req),
+        req.metric_key,
+        optional({ maxResults: req.max_results, pageToken: req.page_token }),
+      );
+      return paged('metrics', page.items, page.nextPageToken, metricToWire);
+    },
+    getMetricHistoryBulkInterval: async (req) => {
+      const max = req.max_results ?? 320;
+      const out: Json[] = [];
+      for (const runId of req.run_ids) {
+        const history = (await store.getMetricHistory(runId, req.metric_key)).items.filter(
+          (m) =>
+            (req.start_step === undefined || m.step >= req.start_step) &&
+            (req.end_step === undefined || m.step <= req.end_step),
+        );
+        const steps = [...new Set(history.map((m) => m.step))].sort((a, b) => a - b);
+        const keep = new Set(
+          steps.length <= max
+            ? steps
+            : Array.from(
+                { length: max },
+                (_, i) => steps[Math.round((i * (steps.length - 1)) / (max - 1 || 1))],
+              ),
+        );
+        for (const m of history) if (keep.has(m.step)) out.push({ ...metricToWire(m), run_id: runId });
+      }
+      return out.length > 0 ? { metrics: out } : EMPTY;
+    },
+    logBatch: async (req) => {
+      await store.logBatch(
+        runIdOf(req),
+        optional({
+          metrics: req.metrics?.map((m): Metric => metricFromWire(m)),
+          params: req.params?.map((p) => ({ key: p.key, value: p.value })),
+          tags: tags(req.tags),
+        }),
+      );
+      return EMPTY;
+    },
+    logModel: async (req) => {
+      const runId = runIdOf(req);
+      let model: unknown;
+      try {
+        model = JSON.parse(req.model_json);
+      } catch {
+        throw new InvalidParameterError("Invalid value for parameter 'model_json': it is not valid JSON.");
+      }
+      if (typeof model !== 'object' || model === null || Array.isArray(model)) {
+        throw new InvalidParameterError("Invalid value for parameter 'model_json': expected a JSON object.");
+      }
+      const run = await store.getRun(runId);
+      const previous = run.data.tags.find((t) => t.key === 'mlflow.log-model.history')?.value;
+      let history: unknown[] = [];
+      if (previous) {
+        try {
+          const parsed: unknown = JSON.parse(previous);
+          if (Array.isArray(parsed)) history = parsed;
+        } catch {
+          history = [];
+        }
+      }
+      const value = history.length > 0 ? pythonJson([...history, model]) : `[${req.model_json}]`;
+      await store.setTag(runId, { key: 'mlflow.log-model.history', value });
+      return EMPTY;
+    },
+    logInputs: async (req) => {
+      const datasets: DatasetInput[] = (req.datasets ?? []).map(datasetInputFromWire);
+      await store.logInputs(runIdOf(req), datasets);
+      return EMPTY;
+    },
+    logOutputs: async (req) => {
+      await logged('runs/outputs').logOutputs(
+        runIdOf(req),
+        (req.models ?? []).map((m) => ({ modelId: m.model_id, step: m.step ?? 0 })),
+      );
+      return EMPTY;
+    },
+
+    // ── registered models ────────────────────────────────────────────────────
+    createRegisteredModel: async (req) => {
+      const model = await store.createRegisteredModel(
+        req.name,
+        optional({ tags: tags(req.tags), description: req.description }),
+      );
+      return { registered_model: registeredModelToWire(model) };
+    },
+    renameRegisteredModel: async (req) => ({
+      registered_model: registeredModelToWire(await store.renameRegisteredModel(req.name, req.new_name)),
+    }),
+    updateRegisteredModel: async (req) => ({
+      registered_model: registeredModelToWire(
+        await store.updateRegisteredModel(req.name, req.description ?? ''),
+      ),
+    }),
+    deleteRegisteredModel: async (req) => {
+      await store.deleteRegisteredModel(req.name);
+      return EMPTY;
+    },
+    getRegisteredModel: async (req) => ({
+      registered_model: registeredModelToWire(await store.getRegisteredModel(req.name)),
+    }),
+    searchRegisteredModels: async (req) => {
+      // MLflow 3 clients append "tag.`mlflow.prompt.is_prompt` != 'true'" to every search; in
+      // MLflow a model without that tag matches it. Apply it here as "not a prompt".
+      const { filter, excludePrompts } = splitPromptClause(req.filter);
+      const page = await store.searchRegisteredModels(
+        optional({ filter, orderBy: req.order_by, maxResults: req.max_results, pageToken: req.page_token }),
+      );
+      const items = excludePrompts
+        ? page.items.filter(
+            (m) => !m.tags.some((t) => t.key === PROMPT_TAG && t.value.toLowerCase() === 'true'),
+          )
+        : page.items;
+      return paged('registered_models', items, page.nextPageToken, registeredModelToWire);
+    },
+    getLatestVersions: async (req) => {
+      const versions = await store.getLatestVersions(req.name, req.stages as ModelStage[] | undefined);
+      return versions.length > 0 ? { model_versions: versions.map(modelVersionToWire) } : EMPTY;
+    },
+    setRegisteredModelTag: async (req) => {
+      await store.setRegisteredModelTag(req.name, req.key, req.value);
+      return EMPTY;
+    },
+    deleteRegisteredModelTag: async (req) => {
+      await store.deleteRegisteredModelTag(req.name, req.key);
+      return EMPTY;
+    },
+    setRegisteredModelAlias: async (req) => {
+      await store.setRegisteredModelAlias(req.name, req.alias, req.version);
+      return EMPTY;
+    },
+    deleteRegisteredModelAlias: async (req) => {
+      await store.deleteRegisteredModelAlias(req.name, req.alias);
+      return EMPTY;
+    },
+    getModelVersionByAlias: async (req) => ({
+      model_version: modelVersionToWire(await store.getModelVersionByAlias(req.name, req.alias)),
+    }),
+
+    // ── model versions ───────────────────────────────────────────────────────
+    createModelVersion: async (req) => {
+      await checkLocation(req.source, 'Model version source');
+      const loggedId = req.model_id ?? LOGGED_MODEL_SOURCE.exec(req.source)?.[1];
+      if (loggedId !== undefined && isLoggedModelStore(store)) await store.getLoggedModel(loggedId);
+      const version = await store.createModelVersion(
+        req.name,
+        optional({
+          source: req.source,
+          runId: req.run_id || undefined,
+          tags: tags(req.tags),
+          runLink: req.run_link,
+          description: req.description,
+          modelId: req.model_id,
+        }),
+      );
+      if (req.model_id !== undefined && isLoggedModelStore(store)) {
+        // MLflow 3 records the registration on the logged model.
+        const model = await store.getLoggedModel(req.model_id);
+        const previous = model.tags.find((t) => t.key === 'mlflow.modelVersions')?.value;
+        let list: unknown[] = [];
+        try {
+          const parsed: unknown = previous ? JSON.parse(previous) : [];
+          if (Array.isArray(parsed)) list = parsed;
+        } catch {
+          list = [];
+        }
+        list.push({ name: version.name, version: Number(version.version) });
+        await store.setLoggedModelTags(req.model_id, [
+          { key: 'mlflow.modelVersions', value: pythonJson(list) },
+        ]);
+      }
+      return { model_version: modelVersionToWire(version) };
+    },
+    updateModelVersion: async (req) => ({
+      model_version: modelVersionToWire(
+        await store.updateModelVersion(req.name, req.version, req.description ?? ''),
+      ),
+    }),
+    transitionModelVersionStage: async (req) => ({
+      model_version: modelVersionToWire(
+        await store.transitionModelVersionStage(
+          req.name,
+          req.version,
+          req.stage as ModelStage,
+          req.archive_existing_versions ?? false,
+        ),
+      ),
+    }),
+    deleteModelVersion: async (req) => {
+      await store.deleteModelVersion(req.name, req.version);
+      return EMPTY;
+    },
+    getModelVersion: async (req) => ({
+      model_version: modelVersionToWire(await store.getModelVersion(req.name, req.version)),
+    }),
+    searchModelVersions: async (req) => {
+      const page = await store.searchModelVersions(
+        optional({
+          filter: req.filter,
+          orderBy: req.order_by,
+          maxResults: req.max_results,
+          pageToken: req.page_token,
+        }),
+      );
+      return paged('model_versions', page.items, page.nextPageToken, modelVersionToWire);
+    },
+    getModelVersionDownloadUri: async (req) => {
+      const version = await store.getModelVersion(req.name, req.version);
+      const loggedId = LOGGED_MODEL_SOURCE.exec(version.source)?.[1];
+      if (loggedId !== undefined && isLoggedModelStore(store)) {
+        return { artifact_uri: (await store.getLoggedModel(loggedId)).artifactUri };
+      }
+      // As MLflow: a runs:/ source is handed back for the client to resolve.
+      if (version.source.startsWith('runs:/')) return { artifact_uri: version.source };
+      return { artifact_uri: await store.getModelVersionDownloadUri(req.name, req.version) };
+    },
+    setModelVersionTag: async (req) => {
+      await store.setModelVersionTag(req.name, req.version, req.key, req.value);
+      return EMPTY;
+    },
+    deleteModelVersionTag: async (req) => {
+      await store.deleteModelVersionTag(req.name, req.version, req.key);
+      return EMPTY;
+    },
+
+    // ── logged models (MLflow 3) ─────────────────────────────────────────────
+    createLoggedModel: async (req) => {
+      const model = await logged('logged-models/create').createLoggedModel(
+        optional({
+          experimentId: req.experiment_id,
+          name: req.name,
+          modelType: req.model_type,
+          sourceRunId: req.source_run_id,
+          tags: tags(req.tags),
+          params: req.params?.map((p) => ({ key: p.key, value: p.value })),
+        }),
+      );
+      return { model: loggedModelToWire(model) };
+    },
+    getLoggedModel: async (req) => ({
+      model: loggedModelToWire(await logged('logged-models/get').getLoggedModel(req.model_id)),
+    }),
+    finalizeLoggedModel: async (req) => ({
+      model: loggedModelToWire(
+        await logged('logged-models/finalize').finalizeLoggedModel(req.model_id, req.status),
+      ),
+    }),
+    deleteLoggedModel: async (req) => {
+      await logged('logged-models/delete').deleteLoggedModel(req.model_id);
+      return EMPTY;
+    },
+    searchLoggedModels: async (req) => {
+      const orderBy = req.order_by?.map((o) => {
+        if (typeof o === 'string') return o;
+        const obj = (typeof o === 'object' && o !== null ? o : {}) as {
+          field_name?: unknown;
+          ascending?: unknown;
+        };
+        if (typeof obj.field_name !== 'string') {
+          throw new InvalidParameterError(
+            "Invalid value for parameter 'order_by': each entry needs a 'field_name'.",
+          );
+        }
+        return `${obj.field_name} ${obj.ascending === false ? 'DESC' : 'ASC'}`;
+      });
+      const page = await logged('logged-models/search').searchLoggedModels(
+        optional({
+          experimentIds: req.experiment_ids ?? [],
+          filter: req.filter,
+          orderBy,
+          maxResults: req.max_results,
+          pageToken: req.page_token,
+        }),
+      );
+      return paged('models', page.items, page.nextPageToken, loggedModelToWire);
+    },
+    setLoggedModelTags: async (req) => {
+      await logged('logged-models/tags').setLoggedModelTags(req.model_id, tagsFromWire(req.tags));
+      return EMPTY;
+    },
+    deleteLoggedModelTag: async (req) => {
+      await logged('logged-models/tags').deleteLoggedModelTag(req.model_id, req.tag_key);
+      return EMPTY;
+    },
+    logLoggedModelParams: async (req) => {
+      const s = logged('logged-models/params') as LoggedModelStore & {
+        logLoggedModelParams?: (id: string, params: Array<{ key: string; value: string }>) => Promise<void>;
+      };
+      if (typeof s.logLoggedModelParams !== 'function') {
+        throw new PropflowError(
+          'logged-models/params: this tracking store cannot add params to a logged model after creation.',
+          'NOT_IMPLEMENTED',
+        );
+      }
+      await s.logLoggedModelParams(
+        req.model_id,
+        (req.params ?? []).map((p) => ({ key: p.key, value: p.value })),
+      );
+      return EMPTY;
+    },
+    listLoggedModelArtifacts: async (req) => {
+      const model = await logged('logged-models/artifacts').getLoggedModel(req.model_id);
+      const base = mlflowArtifactsPath(model.artifactUri);
+      if (base === null) {
+        throw new PropflowError(
+          `Logged model '${req.model_id}' keeps its artifacts outside this server.`,
+          'NOT_IMPLEMENTED',
+        );
+      }
+      const files = await artifacts.listRelative(base, checkArtifactPath(req.artifact_directory_path ?? ''));
+      return {
+        root_uri: model.artifactUri,
+        ...(files.length > 0 ? { files: files.map(fileInfoToWire) } : {}),
+      };
+    },
+  };
+}
