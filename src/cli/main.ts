@@ -9,7 +9,6 @@ import { formatError } from './output.js';
 /** The command files, each adding its commands to the program. */
 const COMMANDS: ReadonlyArray<() => Promise<{ define(program: Command): void }>> = [
   () => import('./commands/demo.js'),
-  () => import('./commands/server.js'),
   () => import('./commands/data.js'),
   () => import('./commands/server.js'),
   () => import('./commands/registry.js'),
