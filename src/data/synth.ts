@@ -110,22 +110,25 @@ export class Rng {
 
 // ---- league -----------------------------------------------------------------------------------
 
+// biome-ignore format: a table
 export const TEAMS = [
   'ATL', 'BOS', 'BKN', 'CHA', 'CHI', 'CLE', 'DAL', 'DEN', 'DET', 'GSW', 'HOU', 'IND', 'LAC', 'LAL', 'MEM',
   'MIA', 'MIL', 'MIN', 'NOP', 'NYK', 'OKC', 'ORL', 'PHI', 'PHX', 'POR', 'SAC', 'SAS', 'TOR', 'UTA', 'WAS',
-] as const; // biome-ignore format: one table
+] as const;
 
+// biome-ignore format: a table
 const FIRST = [
   'Marcus', 'Jalen', 'Tyrese', 'Devin', 'Aaron', 'Kevin', 'Luka', 'Nikola', 'Jaylen', 'Trae', 'Damian', 'Jamal',
   'Darius', 'Malik', 'Andre', 'Brandon', 'Cameron', 'DeMar', 'Evan', 'Franz', 'Gary', 'Isaiah', 'Josh', 'Kyle',
   'Lonzo', 'Mikal', 'Norman', 'OG', 'Paolo', 'Quentin', 'Rudy', 'Scottie', 'Terry', 'Victor', 'Walker', 'Zach',
-]; // biome-ignore format: one table
+];
+// biome-ignore format: a table
 const LAST = [
   'Adams', 'Barnes', 'Carter', 'Davis', 'Edwards', 'Fox', 'Green', 'Harris', 'Irving', 'Johnson', 'Knox', 'Lopez',
   'Mitchell', 'Nance', 'Oubre', 'Payton', 'Quickley', 'Robinson', 'Smith', 'Thompson', 'Upshaw', 'Vucevic',
   'Williams', 'Young', 'Zubac', 'Allen', 'Brooks', 'Collins', 'Dunn', 'Ellis', 'Fournier', 'Gordon', 'Holiday',
   'Ingram', 'Jackson', 'Kuzma',
-]; // biome-ignore format: one table
+];
 
 /** Base minutes per game by role (rank within the roster by talent). */
 const ROLE_MINUTES = [33.5, 33, 32, 31, 29.5, 24, 21.5, 19, 16, 13, 10.5, 8.5, 6, 5, 4, 3.5, 3, 3];

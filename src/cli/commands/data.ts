@@ -1,0 +1,130 @@
+import { type Command, InvalidArgumentError } from 'commander';
+
+function intArg(name: string, min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max} (got '${value}').`);
+    }
+    return n;
+  };
+}
+
+function line(s = ''): void {
+  process.stdout.write(`${s}\n`);
+}
+
+/** `propflow data …`: ingest, describe and synthesize datasets. */
+export function define(program: Command): void {
+  const data = program
+    .command('data')
+    .description(
+      'datasets: ingest NBA game logs and prop lines, describe a dataset, make a synthetic league',
+    );
+
+  data
+    .command('ingest')
+    .description('check and store player game logs (+ team logs, prop lines) as a versioned Arrow dataset')
+    .argument(
+      '<player-logs>',
+      'player game logs CSV (nba_api leaguegamefinder / PlayerGameLogs), plain or .gz',
+    )
+    .option('--team-logs <file>', 'team game logs CSV, plain or .gz')
+    .option('--lines <file>', 'prop lines CSV (odds file layout), plain or .gz')
+    .option('--mapping <file>', 'JSON column mapping for other layouts (see README "Data and features")')
+    .requiredOption('--out <dir>', 'dataset folder to create (written whole or not at all)')
+    .option('--force', 'replace the --out folder if it exists')
+    .option('--json', 'print the dataset version and ingest reports as JSON')
+    .action(
+      async (
+        playerLogs: string,
+        opts: {
+          teamLogs?: string;
+          lines?: string;
+          mapping?: string;
+          out: string;
+          force?: boolean;
+          json?: boolean;
+        },
+      ) => {
+        const { ingestFiles, readMappingFile, writeDataset } = await import('../../data/index.js');
+        const mapping = opts.mapping ? readMappingFile(opts.mapping) : undefined;
+        const ds = ingestFiles({
+          playerLogs,
+          ...(opts.teamLogs ? { teamLogs: opts.teamLogs } : {}),
+          ...(opts.lines ? { lines: opts.lines } : {}),
+          ...(mapping ? { mapping } : {}),
+        });
+        const manifest = writeDataset(opts.out, ds, { force: opts.force === true });
+        if (opts.json) {
+          const { printJson } = await import('../output.js');
+          printJson({ out: opts.out, ...manifest.version, reports: manifest.reports });
+          return;
+        }
+        for (const r of manifest.reports) {
+          const excluded = Object.entries(r.excluded);
+          line(`${r.table}: ${r.file}`);
+          line(`  ${r.rowsKept} of ${r.rowsRead} rows kept`);
+          for (const [why, k] of excluded) line(`  left out ${k}: ${why}`);
+          if (r.ignoredColumns.length) line(`  columns not used: ${r.ignoredColumns.join(', ')}`);
+        }
+        describeLines(manifest.version);
+        line(`written: ${opts.out}`);
+      },
+    );
+
+  data
+    .command('describe')
+    .description('version and profile of a dataset folder, an Arrow file or a player-logs CSV')
+    .argument('<target>', 'dataset folder, .arrow file, or player game logs CSV (plain or .gz)')
+    .option('--mapping <file>', 'JSON column mapping (for a CSV in another layout)')
+    .option('--json', 'print JSON (hash, n_samples, n_players, seasons, date_min, date_max, …)')
+    .action(async (target: string, opts: { mapping?: string; json?: boolean }) => {
+      const { openDataset, readMappingFile, versionOf } = await import('../../data/index.js');
+      const mapping = opts.mapping ? readMappingFile(opts.mapping) : undefined;
+      const ds = openDataset(target, mapping);
+      const version = versionOf(ds);
+      if (opts.json) {
+        const { printJson } = await import('../output.js');
+        printJson(version);
+        return;
+      }
+      describeLines(version);
+    });
+
+  data
+    .command('synth')
+    .description('generate a seeded synthetic league (players, team games, market lines) as a dataset')
+    .requiredOption('--seed <n>', 'random seed', intArg('--seed', 0, 4294967295))
+    .requiredOption('--seasons <n>', 'number of seasons', intArg('--seasons', 1, 30))
+    .requiredOption('--out <dir>', 'dataset folder to create')
+    .option('--force', 'replace the --out folder if it exists')
+    .option('--json', 'print the dataset version as JSON')
+    .action(async (opts: { seed: number; seasons: number; out: string; force?: boolean; json?: boolean }) => {
+      const { synthesizeLeague, writeDataset } = await import('../../data/index.js');
+      const ds = synthesizeLeague({ seed: opts.seed, seasons: opts.seasons });
+      const manifest = writeDataset(opts.out, ds, { force: opts.force === true });
+      if (opts.json) {
+        const { printJson } = await import('../output.js');
+        printJson({ out: opts.out, ...manifest.version });
+        return;
+      }
+      describeLines(manifest.version);
+      line(`written: ${opts.out}`);
+    });
+}
+
+function describeLines(v: import('../../data/index.js').DatasetVersion): void {
+  line(`hash        ${v.hash} (${v.hash_algorithm})`);
+  line(
+    `samples     ${v.n_samples} player-games, ${v.n_players} players, ${v.n_games} games, ${v.n_teams} teams`,
+  );
+  line(`seasons     ${v.seasons.join(', ')}`);
+  line(`dates       ${v.date_min} … ${v.date_max}`);
+  const nulls = Object.entries(v.null_counts).filter(([, k]) => k > 0);
+  line(`nulls       ${nulls.length ? nulls.map(([c, k]) => `${c}=${k}`).join(', ') : 'none'}`);
+  line(`columns     ${v.columns.map((c) => c.name).join(', ')}`);
+  for (const [name, t] of Object.entries(v.tables))
+    line(`table       ${name}: ${t.rows} rows, ${t.hash.slice(0, 16)}…`);
+  line(`source      ${v.source}`);
+}
