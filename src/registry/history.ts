@@ -185,6 +185,9 @@ export class Ledger {
       ],
     });
     const mine = run.info.runId;
+    // Params can be logged to a finished run (MLflow checks only that it is not deleted), so
+    // the ledger does not show up as a run that never ended.
+    await store.updateRun(mine, { status: 'FINISHED', endTime: Date.now() });
     const before = (await store.getRegisteredModel(modelName)).tags.find((t) => t.key === LEDGER_TAG)?.value;
     if (before && before !== existing && (await ledgerRunUsable(store, before))) {
       await store.deleteRun(mine).catch(() => undefined);

@@ -15,7 +15,7 @@ import {
   ROLLBACK_REASON_TAG,
   replay,
 } from '../../src/registry/index.js';
-import type { TrackingStore } from '../../src/tracking/index.js';
+import { resolveModelUri, type TrackingStore } from '../../src/tracking/index.js';
 
 export interface StoreFixture {
   /** Open another client of the same backend (race tests use two). */
@@ -70,6 +70,9 @@ async function expectConsistent(
   const latest = await store.getLatestVersions(name, ['Production']);
   expect(latest.map((v) => v.version)).toEqual([production]);
   expect((await store.getModelVersionByAlias(name, 'production')).version).toBe(production);
+  // The two model URIs a serving process may use name the same version.
+  expect((await resolveModelUri(store, `models:/${name}/Production`)).version?.version).toBe(production);
+  expect((await resolveModelUri(store, `models:/${name}@production`)).version?.version).toBe(production);
   const history = await registry.history(name);
   expect(history.map((e) => e.seq)).toEqual(history.map((_, i) => i + 1));
   expect(replay(history).production?.version).toBe(production);

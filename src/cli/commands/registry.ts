@@ -40,7 +40,12 @@ async function withRegistry<T>(flags: CommonFlags, fn: (registry: Registry) => P
 async function table(head: string[], rows: Array<Array<string | number | null>>): Promise<string> {
   const { default: Table } = await import('cli-table3');
   const plain = !process.stdout.isTTY || Boolean(process.env['NO_COLOR']);
-  const t = new Table({ head, ...(plain && { style: { head: [], border: [] } }), wordWrap: true });
+  const t = new Table({
+    head,
+    ...(plain && { style: { head: [], border: [] } }),
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+    wordWrap: true,
+  });
   for (const row of rows) t.push(row.map((c) => (c === null ? '' : String(c))));
   return t.toString();
 }
@@ -55,6 +60,9 @@ async function printJson(value: unknown): Promise<void> {
 
 /** `propflow registry …`: the model registry workflow. */
 export function define(program: Command): void {
+  // `--version <n>` belongs to the subcommands (as in the MLflow CLI); without positional
+  // options the root program would take it as its own `--version` and print 0.1.0.
+  program.enablePositionalOptions();
   const registry = program
     .command('registry')
     .description('model registry: gated registration, evaluation, promotion, rollback, audit history');
@@ -86,6 +94,11 @@ export function define(program: Command): void {
     out(
       `${summary.name}: Production ${summary.production ? `v${summary.production}` : '—'}, Staging ${summary.staging ? `v${summary.staging}` : '—'}`,
     );
+    if (summary.production) {
+      out(
+        `models:/${summary.name}/Production and models:/${summary.name}@production → v${summary.production}`,
+      );
+    }
     out(
       await table(
         ['version', 'stage', 'aliases', 'evaluation', 'run', 'created'],
