@@ -117,6 +117,11 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
     if (location === '') return;
     if (location.includes('\0'))
       throw new InvalidParameterError(`${what} '${location}' contains a NUL byte.`);
+    if (location.includes('\\') || /^[a-zA-Z]:/.test(location)) {
+      throw new InvalidParameterError(
+        `${what} '${location}' looks like a Windows path; use an mlflow-artifacts:/ location.`,
+      );
+    }
     const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]+):/.exec(location)?.[1]?.toLowerCase();
     if (scheme === 'mlflow-artifacts') {
       mlflowArtifactsPath(location);
@@ -566,6 +571,7 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
       const s = logged('logged-models/params') as LoggedModelStore & {
         logLoggedModelParams?: (id: string, params: Array<{ key: string; value: string }>) => Promise<void>;
       };
+      await s.getLoggedModel(req.model_id);
       if (typeof s.logLoggedModelParams !== 'function') {
         throw new PropflowError(
           'logged-models/params: this tracking store cannot add params to a logged model after creation.',

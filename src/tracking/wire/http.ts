@@ -99,7 +99,12 @@ export function describeIssues(error: z.ZodError, input: unknown): string {
   if (value === undefined) {
     return `Missing value for required parameter '${field}'. See the API docs for more information about request parameters.`;
   }
-  const shown = JSON.stringify(value) ?? String(value);
+  let shown: string;
+  try {
+    shown = JSON.stringify(value) ?? String(value);
+  } catch {
+    shown = '(a value too deeply nested to show)';
+  }
   return `Invalid value ${shown.length > 100 ? `${shown.slice(0, 100)}…` : shown} for parameter '${field}' supplied: ${issue.message}.`;
 }
 
