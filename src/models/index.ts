@@ -3,7 +3,13 @@
  * calibration and the model artifact. Pure computation; the only entrance to `models/`.
  */
 export { type BinLayout, BinnedMatrix } from './gbdt/binning.js';
-export { checkFeatureMatrix, type FeatureMatrix, fromColumns, fromRowMajor, sliceRows } from './gbdt/matrix.js';
+export {
+  checkFeatureMatrix,
+  type FeatureMatrix,
+  fromColumns,
+  fromRowMajor,
+  sliceRows,
+} from './gbdt/matrix.js';
 export {
   GBDT_FORMAT,
   GBDT_FORMAT_VERSION,

@@ -22,10 +22,14 @@ export interface BinLayout {
   readonly maxBin: number;
   /** Row-major bin codes, `codes[r * nCols + c]`, valid for rows `< rows`. */
   readonly codes: Uint8Array;
+  /** The same codes column-major, `codesByColumn[c * nRows + r]` (matrix rows, not prefix rows). */
+  readonly codesByColumn: Uint8Array;
   /** Value bins per column (K; 0 when the column is all missing in the prefix). */
   readonly nBins: Int32Array;
   /** Per column, K − 1 cut values: bin k+1 starts at `cuts[c][k-1]`. */
   readonly cuts: readonly Float32Array[];
+  /** Per column, the smallest value in the prefix (where bin 1 starts; NaN when all missing). */
+  readonly lowest: Float32Array;
 }
 
 export class BinnedMatrix {
@@ -37,6 +41,7 @@ export class BinnedMatrix {
   /** Column-major fine codes: 0 = missing, k ≥ 1 = rank k − 1 in `distinct[c]`. */
   private readonly ranks: Uint16Array | Uint32Array;
   private codes: Uint8Array | null = null;
+  private codesByColumn: Uint8Array | null = null;
   private layout: BinLayout | null = null;
 
   /** Sort every column once. Costs O(rows × cols × log rows); done once per matrix. */
@@ -47,44 +52,67 @@ export class BinnedMatrix {
     this.nCols = p;
     this.names = X.names;
     this.distinct = [];
-    const scratch = new Float32Array(n);
+    this.ranks = new Uint32Array(0);
+    // radix-sort each column's float32 bit patterns (made order-preserving) with row ids
+    const col = new Float32Array(n);
+    const bits = new Uint32Array(col.buffer);
+    let keys = new Uint32Array(n);
+    let ids = new Int32Array(n);
+    let keys2 = new Uint32Array(n);
+    let ids2 = new Int32Array(n);
+    const count = new Int32Array(2048);
+    const colRanks: Uint32Array[] = [];
     let maxDistinct = 0;
     for (let c = 0; c < p; c++) {
-      let m = 0;
       const off = c * n;
+      let m = 0;
       for (let r = 0; r < n; r++) {
         const x = values[off + r]!;
-        if (x === x) scratch[m++] = x;
+        col[r] = x === 0 ? 0 : x; // -0 → +0
+        if (!Number.isNaN(x)) {
+          const b = bits[r]!;
+          keys[m] = b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
+          ids[m++] = r;
+        }
       }
-      const sorted = scratch.subarray(0, m).sort();
+      for (let shift = 0; shift < 32; shift += 11) {
+        count.fill(0);
+        for (let i = 0; i < m; i++) count[(keys[i]! >>> shift) & 2047]!++;
+        let sum = 0;
+        for (let d = 0; d < 2048; d++) {
+          const t = count[d]!;
+          count[d] = sum;
+          sum += t;
+        }
+        for (let i = 0; i < m; i++) {
+          const k = keys[i]!;
+          const pos = count[(k >>> shift) & 2047]!++;
+          keys2[pos] = k;
+          ids2[pos] = ids[i]!;
+        }
+        [keys, keys2] = [keys2, keys];
+        [ids, ids2] = [ids2, ids];
+      }
+      const ranks = new Uint32Array(n); // 0 = missing
+      const distinct = new Float32Array(m);
       let u = 0;
+      let prev = -1;
       for (let i = 0; i < m; i++) {
-        if (u === 0 || sorted[i] !== sorted[u - 1]) sorted[u++] = sorted[i]!;
+        const k = keys[i]!;
+        if (k !== prev) {
+          distinct[u++] = col[ids[i]!]!;
+          prev = k;
+        }
+        ranks[ids[i]!] = u;
       }
-      this.distinct.push(sorted.slice(0, u));
+      this.distinct.push(distinct.slice(0, u));
+      colRanks.push(ranks);
       if (u > maxDistinct) maxDistinct = u;
     }
     this.ranks = maxDistinct < 65535 ? new Uint16Array(n * p) : new Uint32Array(n * p);
-    const ranks = this.ranks;
-    for (let c = 0; c < p; c++) {
-      const d = this.distinct[c]!;
-      const off = c * n;
-      for (let r = 0; r < n; r++) {
-        const x = Math.fround(values[off + r]!);
-        if (x !== x) {
-          ranks[off + r] = 0;
-          continue;
-        }
-        let lo = 0;
-        let hi = d.length - 1;
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1;
-          if (d[mid]! < x) lo = mid + 1;
-          else hi = mid;
-        }
-        ranks[off + r] = lo + 1;
-      }
-    }
+    colRanks.forEach((r, c) => {
+      this.ranks.set(r, c * n);
+    });
   }
 
   /**
@@ -104,8 +132,11 @@ export class BinnedMatrix {
     const n = this.nRows;
     const p = this.nCols;
     if (!this.codes) this.codes = new Uint8Array(n * p);
+    if (!this.codesByColumn) this.codesByColumn = new Uint8Array(n * p);
     const codes = this.codes;
+    const codesByColumn = this.codesByColumn;
     const nBins = new Int32Array(p);
+    const lowest = new Float32Array(p).fill(Number.NaN);
     const cuts: Float32Array[] = [];
     const maxValueBins = maxBin - 1;
     let counts = new Int32Array(0);
@@ -117,6 +148,12 @@ export class BinnedMatrix {
       const ranks = this.ranks;
       const off = c * n;
       for (let r = 0; r < rows; r++) counts[ranks[off + r]!]!++;
+      for (let k = 1; k <= m; k++) {
+        if (counts[k]! > 0) {
+          lowest[c] = d[k - 1]!;
+          break;
+        }
+      }
       const colCuts = chooseCuts(d, counts, rows - counts[0]!, maxValueBins);
       cuts.push(colCuts);
       nBins[c] = colCuts.length + (rows - counts[0]! > 0 ? 1 : 0);
@@ -128,9 +165,13 @@ export class BinnedMatrix {
         while (bin - 1 < colCuts.length && v >= colCuts[bin - 1]!) bin++;
         map[k] = bin;
       }
-      for (let r = 0; r < rows; r++) codes[r * p + c] = map[ranks[off + r]!]!;
+      for (let r = 0; r < rows; r++) {
+        const b = map[ranks[off + r]!]!;
+        codesByColumn[off + r] = b;
+        codes[r * p + c] = b;
+      }
     }
-    this.layout = { rows, maxBin, codes, nBins, cuts };
+    this.layout = { rows, maxBin, codes, codesByColumn, nBins, cuts, lowest };
     return this.layout;
   }
 }

@@ -1,21 +1,40 @@
 /**
  * Hot loops: gradient histograms, histogram subtraction, split search and row partitioning.
  *
- * Layout: one histogram holds, per feature, 256 bins × (gradient sum, row count) in a
- * `Float64Array` — feature f starts at `f * HIST_FEATURE_STRIDE`, bin b at `+ 2b`. Every
- * loss in this engine has unit hessians, so the count is also the hessian sum. Bin codes
- * are row-major `Uint8Array` (`codes[r * nCols + f]`), so building a node's histogram
- * reads each of its rows' codes as one contiguous run.
+ * Layout: one histogram holds, per feature, 256 bins in a `Float64Array` — feature f starts
+ * at `f * HIST_FEATURE_STRIDE`, bin b at `+ b`. Each bin is ONE double carrying two exact
+ * integers: every loss here has unit hessians, so a bin needs only a gradient sum and a row
+ * count; gradients are quantised to integers q (|q| ≤ 2^15 levels of the round's largest
+ * gradient) and a row adds `q · 2^K + 1`, so the bin holds `Σq · 2^K + count` exactly as
+ * long as it stays below 2^53 (see `packing`). One add per row and feature instead of two;
+ * histogram subtraction stays exact. Split gains use the quantised sums; leaf values are
+ * computed from the exact gradients. Bin codes are row-major `Uint8Array`
+ * (`codes[r * nCols + f]`), so a row's codes are one contiguous run.
  */
 
-export const HIST_FEATURE_STRIDE = 512;
+export const HIST_FEATURE_STRIDE = 256;
+
+/** How gradients are packed for `n` rows: count bits K, scale 2^K, and the largest |q|. */
+export interface Packing {
+  readonly shift: number;
+  readonly scale: number;
+  readonly qmax: number;
+}
+
+export function packing(n: number): Packing {
+  const shift = Math.max(1, Math.ceil(Math.log2(n + 1)));
+  const scale = 2 ** shift;
+  // |Σq| · 2^K + n must stay below 2^53
+  const qmax = Math.max(1, Math.min(32767, Math.floor(2 ** 52 / scale / n)));
+  return { shift, scale, qmax };
+}
 
 /** Histogram of rows `rowIdx[start..end)` over all `p` features (unrolled by four). */
 export function buildHistIndexed(
   hist: Float64Array,
   codes: Uint8Array,
   p: number,
-  grad: Float64Array,
+  packed: Float64Array,
   rowIdx: Int32Array,
   start: number,
   end: number,
@@ -23,32 +42,22 @@ export function buildHistIndexed(
   const p4 = p & ~3;
   for (let i = start; i < end; i++) {
     const r = rowIdx[i]!;
-    const g = grad[r]!;
+    const g = packed[r]!;
     let base = r * p;
     let o = 0;
     let f = 0;
     for (; f < p4; f += 4) {
-      let k = o + (codes[base]! << 1);
-      hist[k]! += g;
-      hist[k + 1]! += 1;
-      k = o + 512 + (codes[base + 1]! << 1);
-      hist[k]! += g;
-      hist[k + 1]! += 1;
-      k = o + 1024 + (codes[base + 2]! << 1);
-      hist[k]! += g;
-      hist[k + 1]! += 1;
-      k = o + 1536 + (codes[base + 3]! << 1);
-      hist[k]! += g;
-      hist[k + 1]! += 1;
+      hist[o + codes[base]!]! += g;
+      hist[o + 256 + codes[base + 1]!]! += g;
+      hist[o + 512 + codes[base + 2]!]! += g;
+      hist[o + 768 + codes[base + 3]!]! += g;
       base += 4;
-      o += 2048;
+      o += 1024;
     }
     for (; f < p; f++) {
-      const k = o + (codes[base]! << 1);
-      hist[k]! += g;
-      hist[k + 1]! += 1;
+      hist[o + codes[base]!]! += g;
       base++;
-      o += 512;
+      o += 256;
     }
   }
 }
@@ -58,38 +67,28 @@ export function buildHistRange(
   hist: Float64Array,
   codes: Uint8Array,
   p: number,
-  grad: Float64Array,
+  packed: Float64Array,
   start: number,
   end: number,
 ): void {
   const p4 = p & ~3;
   for (let r = start; r < end; r++) {
-    const g = grad[r]!;
+    const g = packed[r]!;
     let base = r * p;
     let o = 0;
     let f = 0;
     for (; f < p4; f += 4) {
-      let k = o + (codes[base]! << 1);
-      hist[k]! += g;
-      hist[k + 1]! += 1;
-      k = o + 512 + (codes[base + 1]! << 1);
-      hist[k]! += g;
-      hist[k + 1]! += 1;
-      k = o + 1024 + (codes[base + 2]! << 1);
-      hist[k]! += g;
-      hist[k + 1]! += 1;
-      k = o + 1536 + (codes[base + 3]! << 1);
-      hist[k]! += g;
-      hist[k + 1]! += 1;
+      hist[o + codes[base]!]! += g;
+      hist[o + 256 + codes[base + 1]!]! += g;
+      hist[o + 512 + codes[base + 2]!]! += g;
+      hist[o + 768 + codes[base + 3]!]! += g;
       base += 4;
-      o += 2048;
+      o += 1024;
     }
     for (; f < p; f++) {
-      const k = o + (codes[base]! << 1);
-      hist[k]! += g;
-      hist[k + 1]! += 1;
+      hist[o + codes[base]!]! += g;
       base++;
-      o += 512;
+      o += 256;
     }
   }
 }
@@ -99,7 +98,7 @@ export function buildHistFeatures(
   hist: Float64Array,
   codes: Uint8Array,
   p: number,
-  grad: Float64Array,
+  packed: Float64Array,
   rowIdx: Int32Array,
   start: number,
   end: number,
@@ -108,13 +107,11 @@ export function buildHistFeatures(
 ): void {
   for (let i = start; i < end; i++) {
     const r = rowIdx[i]!;
-    const g = grad[r]!;
+    const g = packed[r]!;
     const base = r * p;
     for (let j = 0; j < nFeats; j++) {
       const f = feats[j]!;
-      const k = (f << 9) + (codes[base + f]! << 1);
-      hist[k]! += g;
-      hist[k + 1]! += 1;
+      hist[(f << 8) + codes[base + f]!]! += g;
     }
   }
 }
@@ -126,7 +123,7 @@ export function clearHist(hist: Float64Array, feats: Int32Array, nFeats: number,
     return;
   }
   for (let j = 0; j < nFeats; j++) {
-    const o = feats[j]! << 9;
+    const o = feats[j]! << 8;
     hist.fill(0, o, o + HIST_FEATURE_STRIDE);
   }
 }
@@ -141,21 +138,22 @@ export function subtractHist(
 ): void {
   for (let j = 0; j < nFeats; j++) {
     const f = feats[j]!;
-    const o = f << 9;
-    const end = o + ((nBins[f]! + 1) << 1);
+    const o = f << 8;
+    const end = o + nBins[f]! + 1;
     for (let k = o; k < end; k++) parent[k]! -= child[k]!;
   }
 }
 
 /** The best split of one node; `gain` is −Infinity when none is allowed. */
 export interface SplitInfo {
+  /** Gain in quantised units (multiply by the squared gradient step for loss units). */
   gain: number;
   feature: number;
-  /** Value bins `1..bin` go left. */
+  /** Value bins `1..bin` go left (0: only missing values go left). */
   bin: number;
   /** Missing values (bin 0) go left. */
   defaultLeft: boolean;
-  /** Gradient sum and row count of the left child (missing included when they go left). */
+  /** Quantised gradient sum and row count of the left child (missing included when they go left). */
   leftG: number;
   leftC: number;
 }
@@ -165,9 +163,10 @@ export function emptySplit(): SplitInfo {
 }
 
 /**
- * Exact best split over a histogram: every cut between value bins, missing values tried on
- * both sides. Gain = G_L²/(C_L+λ) + G_R²/(C_R+λ) − G²/(C+λ); children need `minChild` rows.
- * Ties keep the first candidate (lowest feature, then lowest bin, missing right first).
+ * Exact best split over a histogram: every cut between occupied value bins, missing values
+ * tried on both sides. Gain = G_L²/(C_L+λ) + G_R²/(C_R+λ) − G²/(C+λ) in quantised gradient
+ * units (`inv[c] = 1/(c+λ)` replaces the divisions); children need `minChild` rows. Ties
+ * keep the first candidate: lowest feature, lowest bin, missing right before missing left.
  */
 export function findBestSplit(
   hist: Float64Array,
@@ -176,11 +175,13 @@ export function findBestSplit(
   nBins: Int32Array,
   G: number,
   C: number,
-  lambda: number,
+  inv: Float64Array,
+  scale: number,
   minChild: number,
   out: SplitInfo,
 ): void {
-  const parent = (G * G) / (C + lambda);
+  const parent = G * G * inv[C]!;
+  const invScale = 1 / scale;
   let best = Number.NEGATIVE_INFINITY;
   let bestF = -1;
   let bestB = 0;
@@ -191,20 +192,22 @@ export function findBestSplit(
     const f = feats[j]!;
     const K = nBins[f]!;
     if (K < 2) continue;
-    const base = f << 9;
-    const gm = hist[base]!;
-    const cm = hist[base + 1]!;
-    let gl = 0;
-    let cl = 0;
+    const base = f << 8;
+    const sm = hist[base]!;
+    const gm = Math.floor(sm * invScale);
+    const cm = sm - gm * scale;
+    let acc = 0;
     for (let b = 1; b < K; b++) {
-      const k = base + (b << 1);
-      gl += hist[k]!;
-      cl += hist[k + 1]!;
+      const v = hist[base + b]!;
+      if (v === 0) continue; // empty bin: same partition as the previous cut
+      acc += v;
+      const gl = Math.floor(acc * invScale);
+      const cl = acc - gl * scale;
       // missing values right
       const cr = C - cl;
       if (cl >= minChild && cr >= minChild) {
         const gr = G - gl;
-        const gain = (gl * gl) / (cl + lambda) + (gr * gr) / (cr + lambda) - parent;
+        const gain = gl * gl * inv[cl]! + gr * gr * inv[cr]! - parent;
         if (gain > best) {
           best = gain;
           bestF = f;
@@ -220,7 +223,7 @@ export function findBestSplit(
         const cr2 = C - cl2;
         if (cl2 >= minChild && cr2 >= minChild) {
           const gr2 = G - gl2;
-          const gain = (gl2 * gl2) / (cl2 + lambda) + (gr2 * gr2) / (cr2 + lambda) - parent;
+          const gain = gl2 * gl2 * inv[cl2]! + gr2 * gr2 * inv[cr2]! - parent;
           if (gain > best) {
             best = gain;
             bestF = f;
@@ -232,6 +235,27 @@ export function findBestSplit(
         }
       }
     }
+    // missing values alone on the left, every value right (bin 0); after the scan so that
+    // its mirror image above (all values left, missing right) wins a tie, as in XGBoost
+    if (cm > 0 && cm >= minChild && C - cm >= minChild) {
+      const gr = G - gm;
+      const gain = gm * gm * inv[cm]! + gr * gr * inv[C - cm]! - parent;
+      if (gain > best) {
+        best = gain;
+        bestF = f;
+        bestB = 0;
+        bestDL = true;
+        bestG = gm;
+        bestC = cm;
+      }
+    }
+  }
+  if (bestDL && bestF >= 0) {
+    // missing values go left: put the threshold at the next occupied bin, so values in an
+    // empty gap follow the missing ones (XGBoost's backward scan does the same)
+    const base = bestF << 8;
+    const K = nBins[bestF]!;
+    while (bestB + 1 < K && hist[base + bestB + 1]! === 0) bestB++;
   }
   out.gain = best;
   out.feature = bestF;
@@ -244,6 +268,8 @@ export function findBestSplit(
 /**
  * Stable in-place partition of `rowIdx[start..end)`: rows whose code goes left first.
  * Branch-free through a 256-entry lookup table; right-going rows pass through `tmp`.
+ * `column` is the split feature's column of column-major codes (rows stay ascending, so
+ * the reads walk forward through it).
  * Returns the first index of the right child.
  */
 export function partitionRows(
@@ -251,16 +277,14 @@ export function partitionRows(
   tmp: Int32Array,
   start: number,
   end: number,
-  codes: Uint8Array,
-  p: number,
-  feature: number,
+  column: Uint8Array,
   goesLeft: Uint8Array,
 ): number {
   let l = start;
   let t = 0;
   for (let i = start; i < end; i++) {
     const r = rowIdx[i]!;
-    const left = goesLeft[codes[r * p + feature]!]!;
+    const left = goesLeft[column[r]!]!;
     rowIdx[l] = r;
     tmp[t] = r;
     l += left;

@@ -65,8 +65,11 @@ export function sliceRows(X: FeatureMatrix, from: number, to: number): FeatureMa
   }
   const n = to - from;
   const values = new Float32Array(n * X.nCols);
-  for (let c = 0; c < X.nCols; c++) values.set(X.values.subarray(c * X.nRows + from, c * X.nRows + to), c * n);
-  return X.names ? { nRows: n, nCols: X.nCols, values, names: X.names } : { nRows: n, nCols: X.nCols, values };
+  for (let c = 0; c < X.nCols; c++)
+    values.set(X.values.subarray(c * X.nRows + from, c * X.nRows + to), c * n);
+  return X.names
+    ? { nRows: n, nCols: X.nCols, values, names: X.names }
+    : { nRows: n, nCols: X.nCols, values };
 }
 
 /**
@@ -114,12 +117,16 @@ export function checkTarget(y: ArrayLike<number>, n: number, what: string): void
     throw new InvalidParameterError(`${what}: the target must be an array of numbers`);
   }
   if (y.length !== n) {
-    throw new InvalidParameterError(`${what}: the target has ${y.length} values but the matrix has ${n} rows`);
+    throw new InvalidParameterError(
+      `${what}: the target has ${y.length} values but the matrix has ${n} rows`,
+    );
   }
   for (let i = 0; i < n; i++) {
     const v = y[i]!;
     if (typeof v !== 'number' || !Number.isFinite(v)) {
-      throw new DataError(`${what}: target row ${i} is ${v}; targets must be finite numbers (drop or fill that row)`);
+      throw new DataError(
+        `${what}: target row ${i} is ${v}; targets must be finite numbers (drop or fill that row)`,
+      );
     }
   }
 }

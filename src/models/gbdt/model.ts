@@ -173,7 +173,10 @@ export class GbdtModel {
         ? { name: 'reg:squarederror', reg_loss_param: { scale_pos_weight: '1' } }
         : this.params.loss === 'absolute'
           ? { name: 'reg:absoluteerror' }
-          : { name: 'reg:pseudohubererror', pseudo_huber_param: { huber_slope: String(this.params.huberDelta) } };
+          : {
+              name: 'reg:pseudohubererror',
+              pseudo_huber_param: { huber_slope: String(this.params.huberDelta) },
+            };
     const trees = this.trees.map((t, id) => {
       const m = t.feature.length;
       const parents = new Array<number>(m).fill(2147483647);
@@ -334,12 +337,15 @@ export function loadGbdt(json: unknown, source = 'GBDT model'): GbdtModel {
     if (n === 0) throw new DataError(`${where} has no nodes`);
     for (let k = 0; k < n; k++) {
       const f = t.feature[k]!;
-      if (f >= m.nFeatures) throw new DataError(`${where}.feature[${k}] = ${f} but nFeatures = ${m.nFeatures}`);
+      if (f >= m.nFeatures)
+        throw new DataError(`${where}.feature[${k}] = ${f} but nFeatures = ${m.nFeatures}`);
       if (f >= 0) {
         const l = t.left[k]!;
         const r = t.right[k]!;
         if (!(l > k && l < n && r > k && r < n)) {
-          throw new DataError(`${where}: node ${k} has children ${l}, ${r}; they must follow it and be < ${n}`);
+          throw new DataError(
+            `${where}: node ${k} has children ${l}, ${r}; they must follow it and be < ${n}`,
+          );
         }
       }
     }

@@ -17,7 +17,12 @@ export const gbdtParamsSchema = z.strictObject({
   /** Depth limit; 0 = none (then `numLeaves` must bound the tree). Default 6. */
   maxDepth: z.number().int().min(0).max(64).default(6),
   /** Leaf limit; 0 = none. With `growPolicy: 'lossguide'` the best leaf is split first. Default 0. */
-  numLeaves: z.number().int().min(0).max(1 << 16).default(0),
+  numLeaves: z
+    .number()
+    .int()
+    .min(0)
+    .max(1 << 16)
+    .default(0),
   /** 'depthwise' splits level by level (XGBoost's default); 'lossguide' splits the best leaf first (LightGBM). */
   growPolicy: z.enum(['depthwise', 'lossguide']).default('depthwise'),
   /** Minimum rows in each child. Default 1. */
@@ -49,9 +54,7 @@ export type GbdtParamsInput = z.input<typeof gbdtParamsSchema>;
 export function resolveParams(input: GbdtParamsInput = {}): GbdtParams {
   const parsed = gbdtParamsSchema.safeParse(input);
   if (!parsed.success) {
-    const msg = parsed.error.issues
-      .map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`)
-      .join('; ');
+    const msg = parsed.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; ');
     throw new InvalidParameterError(`invalid GBDT parameters: ${msg}`);
   }
   const p = parsed.data;

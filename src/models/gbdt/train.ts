@@ -17,6 +17,7 @@ import {
   emptySplit,
   findBestSplit,
   HIST_FEATURE_STRIDE,
+  packing,
   partitionRows,
   type SplitInfo,
   subtractHist,
@@ -120,7 +121,9 @@ export function trainTrees(
   for (let i = 0; i < n; i++) {
     const v = y[i]!;
     if (typeof v !== 'number' || !Number.isFinite(v)) {
-      throw new DataError(`train: target row ${i} is ${v}; targets must be finite numbers (drop or fill that row)`);
+      throw new DataError(
+        `train: target row ${i} is ${v}; targets must be finite numbers (drop or fill that row)`,
+      );
     }
   }
   const valid = opts.valid;
@@ -138,10 +141,10 @@ export function trainTrees(
   }
 
   const layout: BinLayout = data.prepare(n, params.maxBin);
-  const { codes, nBins, cuts } = layout;
+  const { codes, codesByColumn, nBins, cuts, lowest } = layout;
   const { loss, huberDelta: delta, learningRate: lr, lambda } = params;
-  const minChild = Math.max(params.minChildSamples, params.minChildWeight, 1e-12);
-  const minChildCount = Math.max(params.minChildSamples, Math.ceil(params.minChildWeight));
+  // unit hessians: a child's hessian sum is its row count
+  const minChild = Math.max(params.minChildSamples, Math.ceil(params.minChildWeight), 1);
 
   const yv = new Float64Array(n);
   for (let i = 0; i < n; i++) yv[i] = y[i]!;
@@ -158,6 +161,10 @@ export function trainTrees(
 
   const score = new Float64Array(n).fill(base);
   const grad = new Float64Array(n);
+  const packed = new Float64Array(n);
+  const pk = packing(n);
+  const inv = new Float64Array(n + 1);
+  for (let c = 0; c <= n; c++) inv[c] = 1 / (c + lambda);
   const rowIdx = new Int32Array(n);
   const tmp = new Int32Array(n);
   const inSample = new Uint8Array(n);
@@ -190,9 +197,18 @@ export function trainTrees(
     } else {
       for (let i = 0; i < n; i++) {
         const d = score[i]! - yv[i]!;
-        grad[i] = d > delta ? delta : d < -delta ? -delta : d;
+        grad[i] = Math.min(delta, Math.max(-delta, d));
       }
     }
+    // quantised gradients packed with a unit count (see histogram.ts)
+    let maxAbs = 0;
+    for (let i = 0; i < n; i++) {
+      const a = Math.abs(grad[i]!);
+      if (a > maxAbs) maxAbs = a;
+    }
+    const step = maxAbs > 0 ? maxAbs / pk.qmax : 1;
+    const invStep = 1 / step;
+    for (let i = 0; i < n; i++) packed[i] = Math.round(grad[i]! * invStep) * pk.scale + 1;
     // row sample
     let m = 0;
     if (params.subsample < 1) {
@@ -228,17 +244,16 @@ export function trainTrees(
     const fullWidth = nFeats === p;
     const build = (hist: Float64Array, start: number, end: number): void => {
       clearHist(hist, feats, nFeats, p);
-      if (!fullWidth) buildHistFeatures(hist, codes, p, grad, rowIdx, start, end, feats, nFeats);
-      else if (start === 0 && end === n && m === n) buildHistRange(hist, codes, p, grad, 0, n);
-      else buildHistIndexed(hist, codes, p, grad, rowIdx, start, end);
+      if (!fullWidth) buildHistFeatures(hist, codes, p, packed, rowIdx, start, end, feats, nFeats);
+      else if (start === 0 && end === n && m === n) buildHistRange(hist, codes, p, packed, 0, n);
+      else buildHistIndexed(hist, codes, p, packed, rowIdx, start, end);
     };
 
     const tree = new TreeBuilder();
     let G0 = 0;
-    for (let i = 0; i < m; i++) G0 += grad[rowIdx[i]!]!;
-    const rootW = -G0 / (m + lambda);
+    for (let i = 0; i < m; i++) G0 += Math.floor(packed[rowIdx[i]!]! / pk.scale);
     const root: Work = {
-      node: tree.add(lr * rootW, m),
+      node: tree.add((lr * -G0 * step) / (m + lambda), m),
       start: 0,
       end: m,
       depth: 0,
@@ -250,10 +265,11 @@ export function trainTrees(
     const leaves: Work[] = [];
     const candidates: Work[] = [];
     const canSplit = (w: Work): boolean =>
-      (params.maxDepth === 0 || w.depth < params.maxDepth) && w.C >= 2 * minChildCount && nFeats > 0;
+      (params.maxDepth === 0 || w.depth < params.maxDepth) && w.C >= 2 * minChild && nFeats > 0;
     const consider = (w: Work): void => {
       if (w.hist) {
-        findBestSplit(w.hist, feats, nFeats, nBins, w.G, w.C, lambda, minChild, w.split);
+        findBestSplit(w.hist, feats, nFeats, nBins, w.G, w.C, inv, pk.scale, minChild, w.split);
+        w.split.gain *= step * step;
         if (w.split.feature >= 0 && w.split.gain > params.minSplitGain && w.split.gain > 0) {
           candidates.push(w);
           return;
@@ -283,20 +299,21 @@ export function trainTrees(
       // record the split
       const id = w.node;
       tree.feature[id] = s.feature;
-      tree.threshold[id] = cuts[s.feature]![s.bin - 1]!;
+      tree.threshold[id] = s.bin === 0 ? lowest[s.feature]! : cuts[s.feature]![s.bin - 1]!;
       tree.defaultLeft[id] = s.defaultLeft ? 1 : 0;
       tree.gain[id] = s.gain;
       tree.bin[id] = s.bin;
       goesLeft.fill(0);
       goesLeft.fill(1, 1, s.bin + 1);
       goesLeft[0] = s.defaultLeft ? 1 : 0;
-      const mid = partitionRows(rowIdx, tmp, w.start, w.end, codes, p, s.feature, goesLeft);
+      const column = codesByColumn.subarray(s.feature * N, s.feature * N + n);
+      const mid = partitionRows(rowIdx, tmp, w.start, w.end, column, goesLeft);
       const GL = s.leftG;
       const CL = mid - w.start;
       const GR = w.G - GL;
       const CR = w.end - mid;
-      const leftId = tree.add((lr * -GL) / (CL + lambda), CL);
-      const rightId = tree.add((lr * -GR) / (CR + lambda), CR);
+      const leftId = tree.add((lr * -GL * step) / (CL + lambda), CL);
+      const rightId = tree.add((lr * -GR * step) / (CR + lambda), CR);
       tree.left[id] = leftId;
       tree.right[id] = rightId;
       nLeaves++;
@@ -345,17 +362,22 @@ export function trainTrees(
       leaves.push(w);
     }
 
-    // leaf values and training scores
+    // leaf values from the exact gradients, and training scores
     for (const w of leaves) {
-      let v = tree.value[w.node]!;
-      if (residual && w.end > w.start) {
+      let v: number;
+      if (!residual) {
+        let g = 0;
+        for (let i = w.start; i < w.end; i++) g += grad[rowIdx[i]!]!;
+        v = Math.fround((lr * -g) / (w.end - w.start + lambda));
+        tree.value[w.node] = v;
+      } else {
         const k = w.end - w.start;
         const res = residual.subarray(0, k);
         for (let i = 0; i < k; i++) {
           const r = rowIdx[w.start + i]!;
           res[i] = yv[r]! - score[r]!;
         }
-        v = Math.fround(lr * median(res));
+        v = w.end > w.start ? Math.fround(lr * median(res)) : 0;
         tree.value[w.node] = v;
       }
       for (let i = w.start; i < w.end; i++) score[rowIdx[i]!]! += v;

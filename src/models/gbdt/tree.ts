@@ -69,7 +69,7 @@ export function addTreePrediction(tree: Tree, X: FeatureMatrix, out: Float64Arra
     while (f >= 0) {
       const x = Math.fround(vals[f * n + r]!);
       if (x < threshold[node]!) node = left[node]!;
-      else if (x === x) node = right[node]!;
+      else if (!Number.isNaN(x)) node = right[node]!;
       else node = defaultLeft[node]! ? left[node]! : right[node]!;
       f = feature[node]!;
     }
@@ -127,7 +127,7 @@ export class PackedForest {
         while (f >= 0) {
           const x = Math.fround(vals[f * n + r]!);
           if (x < threshold[node]!) node = left[node]!;
-          else if (x === x) node = right[node]!;
+          else if (!Number.isNaN(x)) node = right[node]!;
           else node = defaultLeft[node]! ? left[node]! : right[node]!;
           f = feature[node]!;
         }
