@@ -357,6 +357,8 @@ class PlayerRows {
   }
 }
 
+const BOOKS = ['BookA', 'BookB', 'BookC', 'BookD', 'BookE'];
+
 const ODDS_PAIRS: Array<[number, number]> = [
   [-110, -110],
   [-115, -105],
@@ -393,6 +395,7 @@ export function synthesizeLeague(options: SynthOptions): Dataset {
     gameId: [],
     playerId: [],
     playerName: [],
+    book: [],
     line: [],
     overOdds: [],
     underOdds: [],
@@ -412,7 +415,7 @@ export function synthesizeLeague(options: SynthOptions): Dataset {
     playerId: Int32Array.from(lines['playerId'] as number[]),
     playerName: lines['playerName'] as string[],
     market: new Array<string>(nl).fill('PRA'),
-    book: new Array<string>(nl).fill('SynthBook'),
+    book: lines['book'] as string[],
     line: Float32Array.from(lines['line'] as number[]),
     overOdds: Float32Array.from(lines['overOdds'] as number[]),
     underOdds: Float32Array.from(lines['underOdds'] as number[]),
@@ -602,16 +605,23 @@ function simulateSeason(
         const base = baseMin.get(p.id)!;
         if (base >= 17) {
           const est = rate.get(p.id)! * expect[idx]! * expectScale * context * Math.exp(0.08 * rng.normal());
-          const line = Math.floor(est + LINE_SHIFT) + 0.5;
-          const [o, u] = rng.pick(ODDS_PAIRS);
-          lines['date']!.push(g.day);
-          lines['gameId']!.push(gameId);
-          lines['playerId']!.push(p.id);
-          lines['playerName']!.push(p.name);
-          lines['line']!.push(line);
-          lines['overOdds']!.push(o);
-          lines['underOdds']!.push(u);
-          lines['snapshotTime']!.push(`${new Date(g.day * 86_400_000).toISOString().slice(0, 10)}T23:00:00Z`);
+          // two to four books; most post the main line, some shade it by a point
+          const nBooks = 2 + rng.int(3);
+          const first = rng.int(BOOKS.length);
+          const snapshot = `${new Date(g.day * 86_400_000).toISOString().slice(0, 10)}T23:00:00Z`;
+          for (let b = 0; b < nBooks; b++) {
+            const shade = rng.uniform() < 0.25 ? (rng.uniform() < 0.5 ? -1 : 1) : 0;
+            const [o, u] = rng.pick(ODDS_PAIRS);
+            lines['date']!.push(g.day);
+            lines['gameId']!.push(gameId);
+            lines['playerId']!.push(p.id);
+            lines['playerName']!.push(p.name);
+            lines['book']!.push(BOOKS[(first + b) % BOOKS.length]!);
+            lines['line']!.push(Math.floor(est + LINE_SHIFT) + 0.5 + shade);
+            lines['overOdds']!.push(o);
+            lines['underOdds']!.push(u);
+            lines['snapshotTime']!.push(snapshot);
+          }
         }
       });
       gamesPlayed[ti]! += 1;
