@@ -50,7 +50,16 @@ async function table(head: string[], rows: Array<Array<string | number | null>>)
   return t.toString();
 }
 
+let pipeGuard = false;
+
+/** Print a line; a reader that stops early (`| head -1`) is not an error. */
 function out(text: string): void {
+  if (!pipeGuard) {
+    pipeGuard = true;
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+    });
+  }
   process.stdout.write(`${text}\n`);
 }
 
