@@ -78,6 +78,7 @@ function shape(value: unknown, prefix = ''): Set<string> {
 }
 
 type Req = Record<string, unknown>;
+type WireMetricIn = { key: string; value: number; timestamp: number; step?: number; model_id?: string };
 const wireTags = (t: unknown) => (t as Array<{ key: string; value: string }> | undefined) ?? [];
 
 /** The store call that makes the same request as a recorded Python client call. */
@@ -108,12 +109,12 @@ const CALLS: Partial<Record<EndpointName, (s: RestStore, r: Req, ex: Exchange) =
     s.logBatch(r['run_id'] as string, {
       ...(r['metrics']
         ? {
-            metrics: (r['metrics'] as Array<Record<string, never>>).map((m) => ({
-              key: m['key'],
-              value: m['value'],
-              timestamp: m['timestamp'],
-              step: m['step'] ?? 0,
-              ...(m['model_id'] ? { modelId: m['model_id'] } : {}),
+            metrics: (r['metrics'] as WireMetricIn[]).map((m) => ({
+              key: m.key,
+              value: m.value,
+              timestamp: m.timestamp,
+              step: m.step ?? 0,
+              ...(m.model_id ? { modelId: m.model_id } : {}),
             })),
           }
         : {}),
