@@ -20,6 +20,7 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidParameterError, PropflowError } from '../errors.js';
 import type { ModelStage, RegisteredModel, TrackingStore } from '../tracking/index.js';
+import { backoff, isAlreadyExists, isNotFound, sleep } from './util.js';
 
 export const LEDGER_EXPERIMENT = 'propflow-registry-ledger';
 export const LEDGER_TAG = 'propflow.ledger_run_id';
@@ -128,21 +129,10 @@ function publicEvent(e: StoredEvent): HistoryEvent {
   };
 }
 
+/** MLflow answers a changed param with INVALID_PARAMETER_VALUE; some stores say "exists". */
 function isConflictCode(err: unknown): boolean {
-  return (
-    err instanceof PropflowError &&
-    (err.code === 'INVALID_PARAMETER_VALUE' ||
-      err.code === 'RESOURCE_ALREADY_EXISTS' ||
-      err.code === 'ALREADY_EXISTS' ||
-      err.code === 'RESOURCE_CONFLICT')
-  );
+  return (err instanceof PropflowError && err.code === 'INVALID_PARAMETER_VALUE') || isAlreadyExists(err);
 }
-
-function isNotFound(err: unknown): boolean {
-  return err instanceof PropflowError && (err.code === 'RESOURCE_DOES_NOT_EXIST' || err.code === 'NOT_FOUND');
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Reads and appends the history of one registered model. */
 export class Ledger {
@@ -267,7 +257,7 @@ export class Ledger {
         await this.claim(full);
       } catch (err) {
         if (err instanceof SeqConflictError) {
-          await sleep(5 + Math.random() * 20 * Math.min(attempt + 1, 10));
+          await backoff(attempt);
           continue;
         }
         throw err;

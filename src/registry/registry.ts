@@ -26,6 +26,7 @@ import {
   replay,
   SeqConflictError,
 } from './history.js';
+import { backoff, isAlreadyExists, isNotFound } from './util.js';
 
 export const DEFAULT_MODEL_NAME = 'NBAPropsModel';
 export const DEFAULT_MODEL_ARTIFACT_PATH = 'model';
@@ -168,8 +169,6 @@ type Step =
   | { kind: 'transition'; version: string; from: ModelStage; to: ModelStage; reason: string }
   | { kind: 'alias'; alias: string; version: string | null; previous: string | null; reason: string };
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 function fmt(value: number): string {
   if (Number.isInteger(value)) return String(value);
   return String(Number(value.toPrecision(6)));
@@ -177,19 +176,6 @@ function fmt(value: number): string {
 
 function byVersionNumber(a: ModelVersion, b: ModelVersion): number {
   return Number(a.version) - Number(b.version);
-}
-
-function isNotFound(err: unknown): boolean {
-  return err instanceof PropflowError && (err.code === 'RESOURCE_DOES_NOT_EXIST' || err.code === 'NOT_FOUND');
-}
-
-function isAlreadyExists(err: unknown): boolean {
-  return (
-    err instanceof PropflowError &&
-    (err.code === 'RESOURCE_ALREADY_EXISTS' ||
-      err.code === 'ALREADY_EXISTS' ||
-      err.code === 'RESOURCE_CONFLICT')
-  );
 }
 
 function describeDecision(e: HistoryEvent): string {
@@ -531,7 +517,7 @@ export class ModelRegistry {
         );
       } catch (err) {
         if (!(err instanceof SeqConflictError) || attempt >= 50) throw err;
-        await sleep(5 + Math.random() * 20 * Math.min(attempt + 1, 10));
+        await backoff(attempt);
       }
     }
     if (decision && options.force && to === 'Production') {
@@ -617,7 +603,7 @@ export class ModelRegistry {
         );
       } catch (err) {
         if (!(err instanceof SeqConflictError) || attempt >= 50) throw err;
-        await sleep(5 + Math.random() * 20 * Math.min(attempt + 1, 10));
+        await backoff(attempt);
       }
     }
     const from = current!;
