@@ -7,6 +7,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
 import { InvalidParameterError, NotFoundError, PropflowError } from '../../../errors.js';
+import { normalizeArtifactPath } from '../../artifacts/local.js';
 import type {
   DatasetInput,
   Experiment,
@@ -347,7 +348,7 @@ export class RestStore implements TrackingStore, LoggedModelStore {
   }
 
   async logArtifact(runId: string, artifactPath: string, content: Uint8Array | string): Promise<void> {
-    const rel = joinArtifactPath(artifactPath);
+    const rel = normalizeArtifactPath(artifactPath);
     if (rel === '')
       throw new InvalidParameterError(`logArtifact: the artifact path for run '${runId}' is empty.`);
     const base = await this.runArtifactsBase(runId);
@@ -365,6 +366,7 @@ export class RestStore implements TrackingStore, LoggedModelStore {
       throw new NotFoundError(`logArtifactsFrom: no file or folder at '${localPath}'.`);
     });
     const base = await this.runArtifactsBase(runId);
+    artifactPath = normalizeArtifactPath(artifactPath);
     if (info.isFile()) {
       await this.putArtifact(
         joinArtifactPath(base, artifactPath, path.basename(localPath)),
@@ -383,7 +385,7 @@ export class RestStore implements TrackingStore, LoggedModelStore {
 
   async listArtifacts(runId: string, dir?: string): Promise<FileInfo[]> {
     const base = await this.runArtifactsBase(runId);
-    return this.listArtifactsAt(base, joinArtifactPath(dir));
+    return this.listArtifactsAt(base, normalizeArtifactPath(dir));
   }
 
   private async listArtifactsAt(base: string, rel: string): Promise<FileInfo[]> {
@@ -398,7 +400,7 @@ export class RestStore implements TrackingStore, LoggedModelStore {
 
   async downloadArtifact(runId: string, artifactPath: string): Promise<Uint8Array> {
     const base = await this.runArtifactsBase(runId);
-    return this.downloadAt(joinArtifactPath(base, artifactPath));
+    return this.downloadAt(joinArtifactPath(base, normalizeArtifactPath(artifactPath)));
   }
 
   private async downloadAt(fullPath: string): Promise<Uint8Array> {
@@ -544,7 +546,14 @@ export class RestStore implements TrackingStore, LoggedModelStore {
 
   async getModelVersionDownloadUri(name: string, version: string): Promise<string> {
     const res = await this.call('getModelVersionDownloadUri', { name, version });
-    return res.artifact_uri;
+    // MLflow hands `runs:/<id>/<path>` sources back for the client to resolve; resolve them
+    // here so the answer names the files as the embedded store's does.
+    const runs = /^runs:\/+([^/]+)(?:\/(.*))?$/.exec(res.artifact_uri);
+    if (!runs?.[1]) return res.artifact_uri;
+    const run = await this.getRun(runs[1]);
+    return [run.info.artifactUri.replace(/\/+$/, ''), joinArtifactPath(runs[2])]
+      .filter((p) => p !== '')
+      .join('/');
   }
 
   // ── logged models (MLflow 3) ───────────────────────────────────────────────
