@@ -17,7 +17,10 @@ import {
   writeDataset,
 } from './index.js';
 
-const REAL = path.resolve(import.meta.dirname, '../../../shared/data/nba/player_game_logs_2015-16_to_2023-24.csv.gz');
+const REAL = path.resolve(
+  import.meta.dirname,
+  '../../../shared/data/nba/player_game_logs_2015-16_to_2023-24.csv.gz',
+);
 const hasReal = existsSync(REAL);
 const dir = mkdtempSync(path.join(tmpdir(), 'propflow-hash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -55,7 +58,9 @@ describe.skipIf(!hasReal)('dataset hash on real rows (needs ../shared/data/nba)'
     expect(h).toMatch(/^[0-9a-f]{64}$/);
     expect(tableHash('players', readPlayerGames(write('a.csv.gz', gzipSync(csv))).table)).toBe(h);
     const rows = shuffled(lines.slice(1), 7);
-    expect(tableHash('players', readPlayerGames(write('rows.csv', [lines[0], ...rows].join('\n'))).table)).toBe(h);
+    expect(
+      tableHash('players', readPlayerGames(write('rows.csv', [lines[0], ...rows].join('\n'))).table),
+    ).toBe(h);
     // columns in another order (reverse), with quoting where needed
     const cols = lines.map((l) => l.split(',').reverse().join(','));
     expect(tableHash('players', readPlayerGames(write('cols.csv', cols.join('\n'))).table)).toBe(h);
@@ -98,15 +103,32 @@ describe.skipIf(!hasReal)('dataset hash on real rows (needs ../shared/data/nba)'
       },
     ];
     for (const edit of edits) {
-      const copy = takeRows('players', base, Array.from({ length: base.n }, (_, i) => i));
+      const copy = takeRows(
+        'players',
+        base,
+        Array.from({ length: base.n }, (_, i) => i),
+      );
       edit(copy);
       const h2 = tableHash('players', copy);
       expect(seen.has(h2)).toBe(false);
       seen.add(h2);
     }
     // removing a row or swapping two values between rows changes it too
-    expect(tableHash('players', takeRows('players', base, Array.from({ length: base.n - 1 }, (_, i) => i)))).not.toBe(h);
-    const swap = takeRows('players', base, Array.from({ length: base.n }, (_, i) => i));
+    expect(
+      tableHash(
+        'players',
+        takeRows(
+          'players',
+          base,
+          Array.from({ length: base.n - 1 }, (_, i) => i),
+        ),
+      ),
+    ).not.toBe(h);
+    const swap = takeRows(
+      'players',
+      base,
+      Array.from({ length: base.n }, (_, i) => i),
+    );
     [swap.pts[0], swap.pts[1]] = [swap.pts[1]!, swap.pts[0]!];
     if (swap.pts[0] !== swap.pts[1]) expect(tableHash('players', swap)).not.toBe(h);
   });
@@ -159,11 +181,18 @@ describe('storage', () => {
   it('refuses to overwrite without force, replaces with force, and a failed write leaves nothing', () => {
     const out = path.join(dir, 'once');
     writeDataset(out, { players: tiny, source: 'a', reports: [] });
-    expect(() => writeDataset(out, { players: tiny, source: 'b', reports: [] })).toThrow(/already exists.*--force/);
+    expect(() => writeDataset(out, { players: tiny, source: 'b', reports: [] })).toThrow(
+      /already exists.*--force/,
+    );
     writeDataset(out, { players: tiny, source: 'b', reports: [] }, { force: true });
     expect(readDataset(out).source).toBe('b');
     // a table that cannot be written (a column of the wrong length) fails after players.arrow was written
-    const broken = { players: tiny, teams: { n: 2, gameId: ['x'] }, source: 'c', reports: [] } as unknown as Dataset;
+    const broken = {
+      players: tiny,
+      teams: { n: 2, gameId: ['x'] },
+      source: 'c',
+      reports: [],
+    } as unknown as Dataset;
     const out2 = path.join(dir, 'broken');
     expect(() => writeDataset(out2, broken)).toThrow();
     expect(existsSync(out2)).toBe(false);

@@ -36,7 +36,11 @@ function file(name: string, content: string | Buffer): string {
 }
 
 /** The DataError message a file gets. */
-function errorOf(name: string, content: string | Buffer, read: (f: string) => unknown = readPlayerGames): string {
+function errorOf(
+  name: string,
+  content: string | Buffer,
+  read: (f: string) => unknown = readPlayerGames,
+): string {
   const p = file(name, content);
   try {
     read(p);

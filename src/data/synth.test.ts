@@ -1,7 +1,14 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ingestFiles, type LeagueSummary, leagueSummary, synthesizeLeague, TEAMS, versionOf } from './index.js';
+import {
+  ingestFiles,
+  type LeagueSummary,
+  leagueSummary,
+  synthesizeLeague,
+  TEAMS,
+  versionOf,
+} from './index.js';
 
 const NBA = path.resolve(import.meta.dirname, '../../../shared/data/nba');
 const PLAYERS = path.join(NBA, 'player_game_logs_2015-16_to_2023-24.csv.gz');
@@ -42,7 +49,8 @@ describe('synthetic league: structure and determinism', () => {
     }
     expect(b2b).toBeGreaterThan(600);
     const perGame = new Map<string, Set<string>>();
-    for (let i = 0; i < t.n; i++) perGame.set(t.gameId[i]!, (perGame.get(t.gameId[i]!) ?? new Set()).add(t.team[i]!));
+    for (let i = 0; i < t.n; i++)
+      perGame.set(t.gameId[i]!, (perGame.get(t.gameId[i]!) ?? new Set()).add(t.team[i]!));
     expect([...perGame.values()].every((s) => s.size === 2)).toBe(true);
     expect(t.gameId[0]).toMatch(/^00215\d{5}$/);
   });
@@ -97,7 +105,9 @@ describe.skipIf(!hasReal)('synthetic league looks like the real logs (needs ../s
       expect(Math.abs(s.gamesPerPlayerSeason.p10 - real.gamesPerPlayerSeason.p10)).toBeLessThanOrEqual(4);
       expect(Math.abs(s.gamesPerPlayerSeason.p90 - real.gamesPerPlayerSeason.p90)).toBeLessThanOrEqual(5);
       expect(Math.abs(s.playersPerTeamGame - real.playersPerTeamGame)).toBeLessThan(0.5);
-      s.teamRest.forEach((x, i) => expect(Math.abs(x - real.teamRest[i]!), `rest ${i + 1}`).toBeLessThan(0.03));
+      s.teamRest.forEach((x, i) =>
+        expect(Math.abs(x - real.teamRest[i]!), `rest ${i + 1}`).toBeLessThan(0.03),
+      );
       const le = s.lineError!;
       const re = real.lineError!;
       expect(re.n).toBeGreaterThan(4000);

@@ -244,7 +244,7 @@ function compileKernel(
         let k = 0;
         for (let q = Math.max(s, j - w); q < j; q++) {
           const v = x[q]!;
-          if (v === v) {
+          if (!Number.isNaN(v)) {
             sum += v;
             k++;
           }
@@ -262,7 +262,7 @@ function compileKernel(
         let k = 0;
         for (let q = a; q < j; q++) {
           const v = x[q]!;
-          if (v === v) {
+          if (!Number.isNaN(v)) {
             sum += v;
             k++;
           }
@@ -280,7 +280,7 @@ function compileKernel(
         const a = Math.max(s, j - w);
         for (let q = a; q < j; q++) {
           const v = x[q]!;
-          if (v === v) {
+          if (!Number.isNaN(v)) {
             sum += v;
             k++;
           }
@@ -290,7 +290,7 @@ function compileKernel(
         let ss = 0;
         for (let q = a; q < j; q++) {
           const v = x[q]!;
-          if (v === v) ss += (v - mean) * (v - mean);
+          if (!Number.isNaN(v)) ss += (v - mean) * (v - mean);
         }
         return Math.sqrt(ss / k);
       };
@@ -375,20 +375,20 @@ function compileKernel(
           if (kind === 'opp_def_rating') {
             const pa = th.ptsAllowed[q]!;
             const po = th.possOpp[q]!;
-            if (pa === pa && po === po) {
+            if (!Number.isNaN(pa) && !Number.isNaN(po)) {
               num += pa;
               den += po;
             }
           } else if (kind === 'opp_pace') {
             const po = th.possOpp[q]!;
             const pw = th.possOwn[q]!;
-            if (po === po && pw === pw) {
+            if (!Number.isNaN(po) && !Number.isNaN(pw)) {
               num += (po + pw) / 2;
               den += th.minutes[q]! / 5;
             }
           } else {
             const v = th.praAllowed[q]!;
-            if (v === v) {
+            if (!Number.isNaN(v)) {
               num += v;
               den += 1;
             }
