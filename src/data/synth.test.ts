@@ -105,9 +105,9 @@ describe.skipIf(!hasReal)('synthetic league looks like the real logs (needs ../s
       expect(Math.abs(s.gamesPerPlayerSeason.p10 - real.gamesPerPlayerSeason.p10)).toBeLessThanOrEqual(4);
       expect(Math.abs(s.gamesPerPlayerSeason.p90 - real.gamesPerPlayerSeason.p90)).toBeLessThanOrEqual(5);
       expect(Math.abs(s.playersPerTeamGame - real.playersPerTeamGame)).toBeLessThan(0.5);
-      s.teamRest.forEach((x, i) =>
-        expect(Math.abs(x - real.teamRest[i]!), `rest ${i + 1}`).toBeLessThan(0.03),
-      );
+      s.teamRest.forEach((x, i) => {
+        expect(Math.abs(x - real.teamRest[i]!), `rest ${i + 1}`).toBeLessThan(0.03);
+      });
       const le = s.lineError!;
       const re = real.lineError!;
       expect(re.n).toBeGreaterThan(4000);
