@@ -1,0 +1,113 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SCHEMA_VERSION } from './schema.js';
+import { SqliteStore } from './store.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'pf-sqlite-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const open = (extra: { artifactUriBase?: string } = {}) =>
+  new SqliteStore({ dbPath: path.join(dir, 'db', 't.db'), artifactRoot: path.join(dir, 'art'), ...extra });
+
+describe('embedded store specifics', () => {
+  it('creates database, artifact folder and the Default experiment on first use', async () => {
+    const store = open();
+    expect(existsSync(path.join(dir, 'db', 't.db'))).toBe(true);
+    expect(existsSync(path.join(dir, 'art'))).toBe(true);
+    const def = await store.getExperiment('0');
+    expect(def.name).toBe('Default');
+    expect(def.artifactLocation).toBe(pathToFileURL(path.join(dir, 'art', '0')).href);
+    const db = new Database(path.join(dir, 'db', 't.db'), { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.prepare('SELECT version FROM schema_version').get()).toEqual({ version: SCHEMA_VERSION });
+    db.close();
+    await store.close();
+    // reopening keeps the data and does not migrate again
+    const again = open();
+    expect((await again.searchExperiments()).items.map((e) => e.name)).toEqual(['Default']);
+    await again.close();
+  });
+
+  it('refuses a database written by a newer schema', async () => {
+    (await Promise.resolve(open())).close();
+    const db = new Database(path.join(dir, 'db', 't.db'));
+    db.prepare('UPDATE schema_version SET version = ?').run(SCHEMA_VERSION + 1);
+    db.close();
+    expect(() => open()).toThrow(/has schema version \d+, but this propflow knows only up to version/);
+  });
+
+  it('writes mlflow-artifacts: locations in the proxy layout', async () => {
+    const store = open({ artifactUriBase: 'mlflow-artifacts:' });
+    const expId = await store.createExperiment('proxied');
+    expect((await store.getExperiment(expId)).artifactLocation).toBe(`mlflow-artifacts:/${expId}`);
+    const run = await store.createRun({ experimentId: expId });
+    expect(run.info.artifactUri).toBe(`mlflow-artifacts:/${expId}/${run.info.runId}/artifacts`);
+    await store.logArtifact(run.info.runId, 'a/b.txt', 'x');
+    expect(existsSync(path.join(dir, 'art', expId, run.info.runId, 'artifacts', 'a', 'b.txt'))).toBe(true);
+    await store.close();
+  });
+
+  it('keeps NaN and infinite metric values and picks the latest by step, timestamp, value', async () => {
+    const store = open();
+    const { runId } = (await store.createRun({ experimentId: '0' })).info;
+    await store.logBatch(runId, {
+      metrics: [
+        { key: 'n', value: Number.NaN, timestamp: 1, step: 0 },
+        { key: 'inf', value: Number.POSITIVE_INFINITY, timestamp: 1, step: 0 },
+        { key: 'm', value: 5, timestamp: 10, step: 2 },
+        { key: 'm', value: 7, timestamp: 5, step: 2 },
+        { key: 'm', value: 9, timestamp: 99, step: 1 },
+      ],
+    });
+    await store.logMetric(runId, { key: 'm', value: 1, timestamp: 10, step: 2 }); // lower value, same step and time
+    const run = await store.getRun(runId);
+    const byKey = Object.fromEntries(run.data.metrics.map((m) => [m.key, m]));
+    expect(byKey.n?.value).toBeNaN();
+    expect(byKey.inf?.value).toBe(Number.POSITIVE_INFINITY);
+    expect(byKey.m).toEqual({ key: 'm', value: 5, timestamp: 10, step: 2 });
+    expect((await store.getMetricHistory(runId, 'm')).items.map((m) => m.value)).toEqual([9, 7, 1, 5]);
+    // identical points are stored once
+    await store.logMetric(runId, { key: 'm', value: 9, timestamp: 99, step: 1 });
+    expect((await store.getMetricHistory(runId, 'm')).items).toHaveLength(4);
+    await store.close();
+  });
+
+  it('refuses artifact paths that escape through a symlink', async () => {
+    const store = open();
+    const { runId } = (await store.createRun({ experimentId: '0' })).info;
+    await store.logArtifact(runId, 'ok.txt', 'fine');
+    const runRoot = path.join(dir, 'art', '0', runId, 'artifacts');
+    const outside = path.join(dir, 'outside');
+    mkdirSync(outside);
+    symlinkSync(outside, path.join(runRoot, 'link'));
+    await expect(store.logArtifact(runId, 'link/evil.txt', 'x')).rejects.toMatchObject({
+      code: 'INVALID_PARAMETER_VALUE',
+    });
+    expect(existsSync(path.join(outside, 'evil.txt'))).toBe(false);
+    await expect(store.downloadArtifact(runId, '/etc/passwd')).rejects.toMatchObject({
+      code: 'INVALID_PARAMETER_VALUE',
+    });
+    await expect(store.logArtifact(runId, 'a\\b.txt', 'x')).rejects.toMatchObject({
+      code: 'INVALID_PARAMETER_VALUE',
+    });
+    await expect(store.logArtifact(runId, 'a\0b.txt', 'x')).rejects.toMatchObject({
+      code: 'INVALID_PARAMETER_VALUE',
+    });
+    await store.close();
+  });
+
+  it('reports a closed store clearly', async () => {
+    const store = open();
+    await store.close();
+    await expect(store.getRun('x')).rejects.toThrow(/is closed/);
+  });
+});
