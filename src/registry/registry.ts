@@ -14,6 +14,7 @@
  * Whatever interleaving two writers take, both converge on the state the last decision in
  * the history names, and the history shows every step either of them took.
  */
+import { userInfo } from 'node:os';
 import { InvalidParameterError, NotFoundError, PropflowError } from '../errors.js';
 import type { ModelStage, ModelVersion, RegisteredModel, Run, TrackingStore } from '../tracking/index.js';
 import { type Criteria, type CriterionResult, checkBeat, checkMax, checkMin, tagSafe } from './criteria.js';
@@ -41,12 +42,16 @@ export const STAGING_ALIAS = 'staging';
 const STAGES: readonly ModelStage[] = ['None', 'Staging', 'Production', 'Archived'];
 const MAX_ROUNDS = 10;
 
-/** Who acts: explicit option > `PROPFLOW_ACTOR` > `USER` > `USERNAME` > `unknown`. */
+/** Who acts: explicit option > `PROPFLOW_ACTOR` > `USER` > `USERNAME` > the OS account > `unknown`. */
 export function resolveActor(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
   for (const v of [explicit, env['PROPFLOW_ACTOR'], env['USER'], env['USERNAME']]) {
     if (v !== undefined && v.trim() !== '') return v.trim();
   }
-  return 'unknown';
+  try {
+    return userInfo().username || 'unknown';
+  } catch {
+    return 'unknown'; // no passwd entry (some containers)
+  }
 }
 
 /** `production` → `Production`; anything not a stage is an error that lists the stages. */
