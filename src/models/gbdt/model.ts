@@ -163,10 +163,18 @@ export class GbdtModel {
   }
 
   /**
-   * XGBoost's JSON model format (as written by XGBoost 1.7): `xgboost.Booster().load_model(path)`
-   * predicts the same values to float32 precision.
+   * The model as the text of an XGBoost JSON model file (XGBoost 1.7's layout): save it as
+   * `model.json` and `xgboost.Booster().load_model("model.json")` predicts the same values to
+   * float32 precision. (XGBoost's parser wants floats written with a decimal point, hence a
+   * string rather than an object.)
    */
-  toXGBoostJSON(): Record<string, unknown> {
+  toXGBoostJSON(): string {
+    return JSON.stringify(this.xgboostObject(), (_key, value: unknown) =>
+      value instanceof XgbFloats ? `@@F[${value.values.map(formatFloat).join(',')}]@@` : value,
+    ).replace(/"@@F(\[[^\]]*\])@@"/g, '$1');
+  }
+
+  private xgboostObject(): Record<string, unknown> {
     const p = this.nFeatures;
     const objective =
       this.params.loss === 'squared'
@@ -188,7 +196,7 @@ export class GbdtModel {
       }
       const isLeaf = (k: number): boolean => t.feature[k]! < 0;
       return {
-        base_weights: Array.from(t.value),
+        base_weights: new XgbFloats(Array.from(t.value)),
         categories: [],
         categories_nodes: [],
         categories_segments: [],
@@ -196,13 +204,15 @@ export class GbdtModel {
         default_left: Array.from(t.defaultLeft),
         id,
         left_children: Array.from(t.left),
-        loss_changes: Array.from(t.gain, (g) => Math.fround(g)),
+        loss_changes: new XgbFloats(Array.from(t.gain, (g) => Math.fround(g))),
         parents,
         right_children: Array.from(t.right),
-        split_conditions: Array.from({ length: m }, (_, k) => (isLeaf(k) ? t.value[k]! : t.threshold[k]!)),
+        split_conditions: new XgbFloats(
+          Array.from({ length: m }, (_, k) => (isLeaf(k) ? t.value[k]! : t.threshold[k]!)),
+        ),
         split_indices: Array.from({ length: m }, (_, k) => (isLeaf(k) ? 0 : t.feature[k]!)),
         split_type: new Array<number>(m).fill(0),
-        sum_hessian: Array.from(t.cover),
+        sum_hessian: new XgbFloats(Array.from(t.cover)),
         tree_param: {
           num_deleted: '0',
           num_feature: String(p),
@@ -229,7 +239,7 @@ export class GbdtModel {
           name: 'gbtree',
         },
         learner_model_param: {
-          base_score: String(this.baseScore),
+          base_score: float32String(this.baseScore),
           boost_from_average: '1',
           num_class: '0',
           num_feature: String(p),
@@ -240,6 +250,25 @@ export class GbdtModel {
       version: [1, 7, 4],
     };
   }
+}
+
+/** A float array for XGBoost's JSON: integers must be written as `1.0`, not `1`. */
+class XgbFloats {
+  constructor(readonly values: number[]) {}
+}
+
+/** Shortest decimal that reads back as the same float32 (XGBoost's parameter parser rejects > 9 digits). */
+function float32String(x: number): string {
+  const f = Math.fround(x);
+  for (let digits = 1; digits <= 9; digits++) {
+    const s = f.toPrecision(digits);
+    if (Math.fround(Number(s)) === f) return String(Number(s));
+  }
+  return f.toPrecision(9);
+}
+
+function formatFloat(x: number): string {
+  return Number.isInteger(x) && Math.abs(x) < 1e21 ? x.toFixed(1) : String(x);
 }
 
 /**
