@@ -71,7 +71,16 @@ export function listen(app: AnyHono, options: ListenOptions = {}): Promise<Liste
         port: address.port,
         close: () =>
           new Promise<void>((done, fail) => {
-            server.close((err) => (err ? fail(err) : done()));
+            // Keep-alive connections that go idle once their request has finished are closed
+            // as they do, so shutdown does not wait for the keep-alive timeout.
+            const reap = setInterval(() => {
+              if ('closeIdleConnections' in server) server.closeIdleConnections();
+            }, 50);
+            server.close((err) => {
+              clearInterval(reap);
+              if (err) fail(err);
+              else done();
+            });
             if ('closeIdleConnections' in server) server.closeIdleConnections();
           }),
       });
