@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { criteriaFromObject, ModelRegistry, replay } from '../../src/registry/index.js';
 import { openStore, type TrackingStore } from '../../src/tracking/index.js';
 import { makeRun } from './workflow.js';
 
@@ -124,5 +125,38 @@ describe('propflow registry (command line, embedded store)', () => {
     expect(show.stdout).toMatch(
       /models:\/NBAPropsModel\/Production and models:\/NBAPropsModel@production → v1/,
     );
+  });
+
+  it('three processes promoting at once leave one Production version and a history of all three', async () => {
+    const name = 'RaceModel';
+    const registry = new ModelRegistry(store, { actor: 'setup' });
+    const exp = await store.createExperiment('cli-race');
+    const criteria = criteriaFromObject({ criteria: [{ metric: 'val_mae', max: 6 }] });
+    for (const val_mae of [5.9, 5.8, 5.7, 5.6]) {
+      const reg = await registry.register({ runId: await makeRun(store, exp, { val_mae }), name });
+      if (reg.registered) await registry.evaluate({ name, version: reg.version, criteria });
+    }
+    await registry.promote({ name, version: '1', stage: 'Production' });
+    const results = await Promise.all(
+      ['2', '3', '4'].map((v) =>
+        propflow(['registry', 'promote', '--name', name, '--version', v, '--stage', 'Production', '--json'], {
+          MLFLOW_TRACKING_URI: uri,
+          PROPFLOW_ACTOR: `proc${v}`,
+        }),
+      ),
+    );
+    for (const r of results) {
+      expect(r.stderr).not.toMatch(/error:/);
+      expect(r.code).toBe(0);
+    }
+    const history = await registry.history(name);
+    expect(history.map((e) => e.seq)).toEqual(history.map((_, i) => i + 1));
+    const decisions = history.filter((e) => e.action === 'promote');
+    expect(decisions.map((e) => e.version).sort()).toEqual(['1', '2', '3', '4']);
+    const winner = replay(history).production!.version;
+    expect(winner).toBe(decisions.at(-1)!.version);
+    const production = (await registry.listVersions(name)).filter((v) => v.currentStage === 'Production');
+    expect(production.map((v) => v.version)).toEqual([winner]);
+    expect((await store.getModelVersionByAlias(name, 'production')).version).toBe(winner);
   });
 });
