@@ -32,6 +32,7 @@ export {
   type ConsensusLines,
   filterRows,
   formatDay,
+  type GameColumns,
   OPTIONAL_STATS,
   type OptionalStat,
   type PlayerGames,

@@ -14,7 +14,9 @@ import {
   tableMapping,
 } from './mapping.js';
 import {
+  type AnyTable,
   formatDay,
+  type GameColumns,
   OPTIONAL_STATS,
   type OptionalStat,
   type PlayerGames,
@@ -74,12 +76,12 @@ export function parseNumber(
   optional: boolean,
   what: string,
 ): number {
-  if (raw === '') {
+  if (raw === '' || raw.trim() === '') {
     if (optional) return Number.NaN;
     throw ctx.error(row, col, raw, `is blank but ${what} is required`, 'fill in the value or remove the row');
   }
   const v = +raw;
-  if (Number.isNaN(v) || raw.trim() === '') {
+  if (Number.isNaN(v)) {
     throw ctx.error(
       row,
       col,
@@ -148,20 +150,9 @@ interface GameInfo {
   row: number;
 }
 
-/** Columns common to player and team games, filled row by row. */
-interface GameColumns {
-  n: number;
+/** Player or team game columns, filled row by row, before sorting and leaving rows out. */
+interface ParsedGames extends Omit<GameColumns, OptionalStat> {
   keep: Uint8Array;
-  gameId: string[];
-  date: Int32Array;
-  season: Int16Array;
-  team: string[];
-  opponent: string[];
-  home: Uint8Array;
-  minutes: Float32Array;
-  pts: Float32Array;
-  reb: Float32Array;
-  ast: Float32Array;
   playerId?: Int32Array;
   playerName?: string[];
   stats: Partial<Record<OptionalStat, Float32Array>>;
@@ -174,7 +165,7 @@ function parseGameRows(
   fields: readonly FieldSpec[],
   mapping: ColumnMapping | undefined,
   kind: 'players' | 'teams',
-): GameColumns {
+): ParsedGames {
   const { file, header, rows } = csv;
   const tm = tableMapping(mapping, kind);
   const probe = resolveColumns(file, header, fields, tm);
@@ -186,7 +177,7 @@ function parseGameRows(
   const n = rows.length;
   const isPlayers = kind === 'players';
   const maxMinutes = isPlayers ? MAX_PLAYER_MINUTES : MAX_TEAM_MINUTES;
-  const out: GameColumns = {
+  const out: ParsedGames = {
     n,
     keep: new Uint8Array(n),
     gameId: new Array<string>(n),
@@ -412,7 +403,7 @@ function parseGameRows(
 }
 
 /** Sort order of canonical tables: date, game, team, player. */
-function sortedKeptIndex(g: GameColumns): Int32Array {
+function sortedKeptIndex(g: ParsedGames): Int32Array {
   let m = 0;
   for (let i = 0; i < g.n; i++) m += g.keep[i]!;
   const idx = new Int32Array(m);
@@ -443,39 +434,35 @@ function report(
   return { file, table, rowsRead, rowsKept, excluded: g.excluded, ignoredColumns: g.ignoredColumns };
 }
 
+/** The kept rows of parsed game columns as a canonical table, sorted by date, game, team, player. */
+function finish<T>(
+  csv: CsvText,
+  g: ParsedGames,
+  kind: 'players' | 'teams',
+): { table: T; report: IngestReport } {
+  const { keep: _keep, stats, excluded, ignoredColumns, ...columns } = g;
+  const full: Record<string, unknown> = { ...columns, ...stats };
+  if (kind === 'players') {
+    const pra = new Float32Array(g.n);
+    for (let i = 0; i < g.n; i++) pra[i] = g.pts[i]! + g.reb[i]! + g.ast[i]!;
+    full['pra'] = pra;
+  }
+  const idx = sortedKeptIndex(g);
+  if (idx.length === 0) {
+    throw new DataError(
+      `${csv.file}: no rows left after leaving out ${JSON.stringify(excluded)}. Fix: pass regular-season game logs.`,
+    );
+  }
+  const table = takeRows(kind, full as unknown as AnyTable, idx) as T;
+  return { table, report: report(csv.file, kind, g.n, idx.length, g) };
+}
+
 /** Player game logs from parsed CSV text. */
 export function playerGamesFromCsv(
   csv: CsvText,
   mapping?: ColumnMapping,
 ): { table: PlayerGames; report: IngestReport } {
-  const g = parseGameRows(csv, PLAYER_FIELDS, mapping, 'players');
-  const pra = new Float32Array(g.n);
-  for (let i = 0; i < g.n; i++) pra[i] = g.pts[i]! + g.reb[i]! + g.ast[i]!;
-  const full: Record<string, unknown> = {
-    n: g.n,
-    gameId: g.gameId,
-    date: g.date,
-    season: g.season,
-    playerId: g.playerId,
-    playerName: g.playerName,
-    team: g.team,
-    opponent: g.opponent,
-    home: g.home,
-    minutes: g.minutes,
-    pts: g.pts,
-    reb: g.reb,
-    ast: g.ast,
-    pra,
-    ...g.stats,
-  };
-  const idx = sortedKeptIndex(g);
-  if (idx.length === 0) {
-    throw new DataError(
-      `${csv.file}: no rows left after leaving out ${JSON.stringify(g.excluded)}. Fix: pass regular-season game logs.`,
-    );
-  }
-  const table = takeRows('players', full as unknown as PlayerGames, idx);
-  return { table, report: report(csv.file, 'players', g.n, idx.length, g) };
+  return finish<PlayerGames>(csv, parseGameRows(csv, PLAYER_FIELDS, mapping, 'players'), 'players');
 }
 
 /** Team game logs from parsed CSV text. */
@@ -483,29 +470,7 @@ export function teamGamesFromCsv(
   csv: CsvText,
   mapping?: ColumnMapping,
 ): { table: TeamGames; report: IngestReport } {
-  const g = parseGameRows(csv, TEAM_FIELDS, mapping, 'teams');
-  const full: Record<string, unknown> = {
-    n: g.n,
-    gameId: g.gameId,
-    date: g.date,
-    season: g.season,
-    team: g.team,
-    opponent: g.opponent,
-    home: g.home,
-    minutes: g.minutes,
-    pts: g.pts,
-    reb: g.reb,
-    ast: g.ast,
-    ...g.stats,
-  };
-  const idx = sortedKeptIndex(g);
-  if (idx.length === 0) {
-    throw new DataError(
-      `${csv.file}: no rows left after leaving out ${JSON.stringify(g.excluded)}. Fix: pass regular-season game logs.`,
-    );
-  }
-  const table = takeRows('teams', full as unknown as TeamGames, idx);
-  return { table, report: report(csv.file, 'teams', g.n, idx.length, g) };
+  return finish<TeamGames>(csv, parseGameRows(csv, TEAM_FIELDS, mapping, 'teams'), 'teams');
 }
 
 /** Read player game logs (CSV, plain or gzip). */

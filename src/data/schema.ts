@@ -36,15 +36,13 @@ export type OptionalStat = (typeof OPTIONAL_STATS)[number];
 
 type OptionalStatColumns = { [K in OptionalStat]?: Float32Array };
 
-/** One row per player per game played (regular season). */
-export interface PlayerGames extends OptionalStatColumns {
+/** The columns every game table has: one row per team (or player) and game. */
+export interface GameColumns extends OptionalStatColumns {
   n: number;
   /** NBA game id as text, leading zeros kept (`0022300061`). */
   gameId: string[];
   date: Int32Array;
   season: Int16Array;
-  playerId: Int32Array;
-  playerName: string[];
   team: string[];
   opponent: string[];
   /** 1 = home, 0 = away. */
@@ -53,24 +51,18 @@ export interface PlayerGames extends OptionalStatColumns {
   pts: Float32Array;
   reb: Float32Array;
   ast: Float32Array;
+}
+
+/** One row per player per game played (regular season). */
+export interface PlayerGames extends GameColumns {
+  playerId: Int32Array;
+  playerName: string[];
   /** Points + rebounds + assists, always derived here. */
   pra: Float32Array;
 }
 
 /** One row per team per game (regular season). */
-export interface TeamGames extends OptionalStatColumns {
-  n: number;
-  gameId: string[];
-  date: Int32Array;
-  season: Int16Array;
-  team: string[];
-  opponent: string[];
-  home: Uint8Array;
-  minutes: Float32Array;
-  pts: Float32Array;
-  reb: Float32Array;
-  ast: Float32Array;
-}
+export type TeamGames = GameColumns;
 
 /** One row per book's over/under line for one player in one game (first snapshot only). */
 export interface PropLines {

@@ -219,6 +219,24 @@ function lowerBound(date: Int32Array, lo: number, hi: number, day: number): numb
   return lo;
 }
 
+/** Count of the values the last `presentSum` call added (a scratch to avoid allocating a pair). */
+let presentCount = 0;
+
+/** Sum of the non-missing values of x[a..j); their count is left in `presentCount`. */
+function presentSum(x: Float64Array, a: number, j: number): number {
+  let sum = 0;
+  let k = 0;
+  for (let q = a; q < j; q++) {
+    const v = x[q]!;
+    if (!Number.isNaN(v)) {
+      sum += v;
+      k++;
+    }
+  }
+  presentCount = k;
+  return sum;
+}
+
 function compileKernel(
   def: FeatureDefinition,
   ph: PlayerHistory,
@@ -240,16 +258,8 @@ function compileKernel(
       const w = p['window']!;
       const minP = p['minPeriods']!;
       return (_t, s, j) => {
-        let sum = 0;
-        let k = 0;
-        for (let q = Math.max(s, j - w); q < j; q++) {
-          const v = x[q]!;
-          if (!Number.isNaN(v)) {
-            sum += v;
-            k++;
-          }
-        }
-        return k >= minP ? sum / k : Number.NaN;
+        const sum = presentSum(x, Math.max(s, j - w), j);
+        return presentCount >= minP ? sum / presentCount : Number.NaN;
       };
     }
     case 'season_mean': {
@@ -258,16 +268,8 @@ function compileKernel(
         const season = tSeason[t]!;
         let a = j;
         while (a > s && ph.season[a - 1] === season) a--;
-        let sum = 0;
-        let k = 0;
-        for (let q = a; q < j; q++) {
-          const v = x[q]!;
-          if (!Number.isNaN(v)) {
-            sum += v;
-            k++;
-          }
-        }
-        return k > 0 ? sum / k : Number.NaN;
+        const sum = presentSum(x, a, j);
+        return presentCount > 0 ? sum / presentCount : Number.NaN;
       };
     }
     case 'rolling_std': {
@@ -275,16 +277,9 @@ function compileKernel(
       const w = p['window']!;
       const minP = p['minPeriods']!;
       return (_t, s, j) => {
-        let sum = 0;
-        let k = 0;
         const a = Math.max(s, j - w);
-        for (let q = a; q < j; q++) {
-          const v = x[q]!;
-          if (!Number.isNaN(v)) {
-            sum += v;
-            k++;
-          }
-        }
+        const sum = presentSum(x, a, j);
+        const k = presentCount;
         if (k < minP) return Number.NaN;
         const mean = sum / k;
         let ss = 0;

@@ -3,6 +3,7 @@
  * a version. The builder interprets these definitions; nothing else decides what a feature is.
  */
 import { z } from 'zod';
+import { OPTIONAL_STATS } from '../data/index.js';
 import { InvalidParameterError } from '../errors.js';
 
 export type FeatureCategory = 'core' | 'contextual' | 'temporal';
@@ -57,29 +58,8 @@ const FeatureDefinitionSchema = z
   })
   .strict();
 
-const ROLLING_INPUTS = new Set([
-  'pra',
-  'minutes',
-  'pts',
-  'reb',
-  'ast',
-  'fgm',
-  'fga',
-  'fg3m',
-  'fg3a',
-  'ftm',
-  'fta',
-]);
-const ROLLING_INPUTS_ALL = new Set([
-  ...ROLLING_INPUTS,
-  'oreb',
-  'dreb',
-  'stl',
-  'blk',
-  'tov',
-  'pf',
-  'plusMinus',
-]);
+/** Player-game columns a rolling or season transform can read. */
+const ROLLING_INPUTS_ALL = new Set<string>(['pra', 'minutes', 'pts', 'reb', 'ast', ...OPTIONAL_STATS]);
 
 /** Parameters each transform needs, with the allowed ranges. */
 const NEEDS: Partial<Record<Transform, Array<[string, number, number]>>> = {
