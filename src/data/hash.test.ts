@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { tableToIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Dataset,
@@ -198,5 +199,12 @@ describe('storage', () => {
     expect(existsSync(out2)).toBe(false);
     expect(readdirSync(dir).filter((f) => f.includes('broken'))).toEqual([]);
     expect(() => readDataset(path.join(dir, 'nope'))).toThrow(/not a propflow dataset \(no dataset\.json\)/);
+    // a stored table replaced behind the manifest's back is detected
+    const changed = { ...tiny, pts: Float32Array.from([21, 10]) };
+    writeFileSync(path.join(out, 'players.arrow'), tableToIPC(toArrow('players', changed), 'file'));
+    expect(() => readDataset(out)).toThrow(
+      /table 'players' does not match dataset\.json .* changed after it was written/,
+    );
+    expect(readDataset(out, { verify: false }).players.pts[0]).toBe(21);
   });
 });

@@ -86,17 +86,14 @@ export interface PropLines {
  * One row per player-game and market: the consensus (median) line over books, the best price
  * for each side over books, and the number of books.
  */
-export interface ConsensusLines {
-  n: number;
-  date: Int32Array;
-  gameId: string[];
-  playerId: Int32Array;
-  playerName: string[];
-  market: string[];
+export interface ConsensusLines extends Omit<PropLines, 'book'> {
+  /** Median line over books. */
   line: Float32Array;
+  /** Best (highest-paying) American odds over books; NaN when no book priced that side. */
   overOdds: Float32Array;
   underOdds: Float32Array;
   nBooks: Int32Array;
+  /** The earliest snapshot time over books. */
   snapshotTime: string[];
 }
 

@@ -177,8 +177,12 @@ export function versionOf(ds: Dataset): DatasetVersion {
   return datasetVersion(tables, ds.source);
 }
 
-/** Read a dataset folder written by `writeDataset`. */
-export function readDataset(dir: string): Dataset {
+/**
+ * Read a dataset folder written by `writeDataset`. With `verify` (the default) every table's
+ * content hash is recomputed and must match `dataset.json`, so a folder changed after it was
+ * written is an error rather than a silently different dataset.
+ */
+export function readDataset(dir: string, options: { verify?: boolean } = {}): Dataset {
   const manifestFile = path.join(dir, 'dataset.json');
   if (!existsSync(manifestFile)) {
     throw new DataError(
@@ -203,6 +207,19 @@ export function readDataset(dir: string): Dataset {
       if (kind === 'teams') ds.teams = t as TeamGames;
       else if (kind === 'lines') ds.lines = t as PropLines;
       else ds.consensus = t as ConsensusLines;
+    }
+  }
+  if (options.verify !== false) {
+    const now = versionOf(ds).tables;
+    for (const [name, stored] of Object.entries(manifest.version.tables)) {
+      const got = now[name];
+      if (!got || got.hash !== stored.hash || got.rows !== stored.rows) {
+        throw new DataError(
+          `${dir}: table '${name}' does not match dataset.json (stored ${stored.rows} rows, hash ${stored.hash.slice(0, 12)}…; ` +
+            `found ${got ? `${got.rows} rows, hash ${got.hash.slice(0, 12)}…` : 'no table'}): the folder was changed after it was written. ` +
+            'Fix: re-create it with `propflow data ingest` or `propflow data synth`.',
+        );
+      }
     }
   }
   return ds;
