@@ -184,6 +184,20 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_uuid, model_id)
   ) WITHOUT ROWID;
   `,
+  // 2: metric points are appended to a small unindexed log first and merged into the
+  // clustered history in large sorted chunks: a batch then dirties a handful of pages
+  // instead of one leaf page per metric key.
+  `
+  CREATE TABLE metrics_log (
+    run_pk INTEGER NOT NULL,
+    key_id INTEGER NOT NULL,
+    step INTEGER NOT NULL,
+    timestamp INTEGER NOT NULL,
+    value REAL NOT NULL,
+    is_nan INTEGER NOT NULL DEFAULT 0,
+    model_id TEXT
+  );
+  `,
 ];
 
 /** The schema version this code writes. */

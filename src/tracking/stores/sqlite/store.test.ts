@@ -81,6 +81,52 @@ describe('embedded store specifics', () => {
     await store.close();
   });
 
+  it('merges the metric log into the history without losing or duplicating points', async () => {
+    const store = open();
+    const { runId } = (await store.createRun({ experimentId: '0' })).info;
+    const steps = 30_000; // 2 keys × 30,000 steps = 60 batches: one merge at 50,000 points
+    for (let start = 0; start < steps; start += 500) {
+      const metrics = [];
+      for (let step = start; step < start + 500; step++) {
+        metrics.push(
+          { key: 'a', value: step, timestamp: step, step },
+          { key: 'b', value: -step, timestamp: step, step },
+        );
+      }
+      await store.logBatch(runId, { metrics });
+    }
+    const db = new Database(path.join(dir, 'db', 't.db'), { readonly: true });
+    const merged = db.prepare('SELECT count(*) AS n FROM metrics').get() as { n: number };
+    const pending = db.prepare('SELECT count(*) AS n FROM metrics_log').get() as { n: number };
+    db.close();
+    expect(merged.n).toBeGreaterThanOrEqual(50_000);
+    expect(merged.n + pending.n).toBe(2 * steps);
+    await store.logMetric(runId, { key: 'a', value: 7, timestamp: 7, step: 7 }); // already merged
+    await store.logMetric(runId, { key: 'a', value: 29_999, timestamp: 29_999, step: 29_999 }); // still in the log
+    const a = await store.getMetricHistory(runId, 'a');
+    expect(a.items).toHaveLength(steps);
+    expect(a.items.every((m, i) => m.step === i && m.value === i)).toBe(true);
+    const pages = [];
+    let token: string | undefined;
+    do {
+      const page = await store.getMetricHistory(runId, 'b', {
+        maxResults: 25_000,
+        ...(token ? { pageToken: token } : {}),
+      });
+      pages.push(page.items.length);
+      token = page.nextPageToken;
+    } while (token);
+    expect(pages).toEqual([25_000, 5_000]);
+    const run = await store.getRun(runId);
+    expect(run.data.metrics.find((m) => m.key === 'b')).toEqual({
+      key: 'b',
+      value: -29_999,
+      timestamp: 29_999,
+      step: 29_999,
+    });
+    await store.close();
+  });
+
   it('refuses artifact paths that escape through a symlink', async () => {
     const store = open();
     const { runId } = (await store.createRun({ experimentId: '0' })).info;

@@ -117,6 +117,8 @@ const VERSION_SEARCH_MAX = 200_000;
 const HISTORY_PAGE_MAX = 25_000;
 /** Rows per multi-row metric INSERT (7 bound values each, well under SQLite's limit). */
 const METRIC_CHUNK = 100;
+/** Points the append-only metric log may hold before it is merged into the clustered history. */
+const METRIC_LOG_MERGE_ROWS = 50_000;
 
 interface ExperimentRow {
   experiment_id: number;
@@ -1015,6 +1017,9 @@ export class SqliteStore implements TrackingStore, LoggedModelStore {
       const nan = Number.isNaN(m.value);
       single.run(runPk, keyIds[i], m.step, m.timestamp, nan ? 0 : m.value, nan ? 1 : 0, m.modelId ?? null);
     }
+    // The log's rowids restart after each merge, so the largest one tells its size cheaply.
+    const size = this.get<{ n: number | null }>('SELECT max(rowid) AS n FROM metrics_log');
+    if ((size?.n ?? 0) >= METRIC_LOG_MERGE_ROWS) this.mergeMetricLog();
     // The latest value per key: reduce the batch first, then one upsert per key.
     const latest = new Map<string, Metric>();
     for (const m of metrics) {
@@ -1043,6 +1048,16 @@ export class SqliteStore implements TrackingStore, LoggedModelStore {
       const nan = Number.isNaN(m.value);
       modelMetric.run(m.modelId, m.key, m.step, m.timestamp, nan ? 0 : m.value, nan ? 1 : 0, runId);
     }
+  }
+
+  /** Move the metric log into the clustered history (sorted, so each leaf page is written once). */
+  private mergeMetricLog(): void {
+    this.run(
+      `INSERT OR IGNORE INTO metrics (run_pk, key_id, step, timestamp, value, is_nan, model_id)
+       SELECT run_pk, key_id, step, timestamp, value, is_nan, model_id FROM metrics_log
+       ORDER BY run_pk, key_id, step, timestamp, value, is_nan`,
+    );
+    this.run('DELETE FROM metrics_log');
   }
 
   async logInputs(runId: string, datasets: DatasetInput[]): Promise<void> {
@@ -1118,8 +1133,13 @@ export class SqliteStore implements TrackingStore, LoggedModelStore {
         : validateMaxResults(options.maxResults, HISTORY_PAGE_MAX, HISTORY_PAGE_MAX);
     const keyId = this.keyId(metricKey);
     if (keyId === undefined) return { items: [] };
+    // History = clustered table ∪ the not yet merged log (UNION drops points logged twice).
     const rows = this.all<Omit<MetricRow, 'run_uuid' | 'key'>>(
-      'SELECT step, timestamp, value, is_nan FROM metrics WHERE run_pk = ? AND key_id = ? ORDER BY step, timestamp, value LIMIT ? OFFSET ?',
+      `SELECT step, timestamp, value, is_nan FROM metrics WHERE run_pk = ? AND key_id = ?
+       UNION SELECT step, timestamp, value, is_nan FROM metrics_log WHERE run_pk = ? AND key_id = ?
+       ORDER BY step, timestamp, value, is_nan LIMIT ? OFFSET ?`,
+      run.run_pk,
+      keyId,
       run.run_pk,
       keyId,
       max < 0 ? -1 : max + 1,
