@@ -59,6 +59,27 @@ const pageToken = z.string().optional();
 const maxResults = int64.optional();
 const orderBy = repeated(z.string()).optional();
 const viewType = z.enum(['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL']).optional();
+/** A search answer: a list under `key` (absent when empty) and an optional next page token. */
+function pageOf<K extends string, T extends z.ZodType>(key: K, item: T) {
+  const list = { [key]: z.array(item).optional() } as { [P in K]: z.ZodOptional<z.ZodArray<T>> };
+  return z.object({ ...list, next_page_token: z.string().optional() });
+}
+
+/** Registered-model and model-version searches take the same fields. */
+const searchModelsRequest = z.object({
+  filter: z.string().optional(),
+  max_results: maxResults,
+  order_by: orderBy,
+  page_token: pageToken,
+});
+
+/** Artifact listings (run-based and logged-model-based). */
+const artifactListing = z.object({
+  root_uri: z.string().optional(),
+  files: z.array(wireFileInfo).optional(),
+  next_page_token: z.string().optional(),
+});
+
 /** Run-scoped requests: the Python client sends both `run_id` and the older `run_uuid`. */
 const runRef = { run_id: z.string().optional(), run_uuid: z.string().optional() };
 
@@ -100,7 +121,7 @@ export const endpoints = {
       order_by: orderBy,
       view_type: viewType,
     }),
-    z.object({ experiments: z.array(wireExperiment).optional(), next_page_token: z.string().optional() }),
+    pageOf('experiments', wireExperiment),
   ),
   updateExperiment: endpoint(
     'updateExperiment',
@@ -209,25 +230,21 @@ export const endpoints = {
       order_by: orderBy,
       page_token: pageToken,
     }),
-    z.object({ runs: z.array(wireRun).optional(), next_page_token: z.string().optional() }),
+    pageOf('runs', wireRun),
   ),
   listArtifacts: endpoint(
     'listArtifacts',
     'GET',
     'mlflow/artifacts/list',
     z.object({ ...runRef, path: z.string().optional(), page_token: pageToken }),
-    z.object({
-      root_uri: z.string().optional(),
-      files: z.array(wireFileInfo).optional(),
-      next_page_token: z.string().optional(),
-    }),
+    artifactListing,
   ),
   getMetricHistory: endpoint(
     'getMetricHistory',
     'GET',
     'mlflow/metrics/get-history',
     z.object({ ...runRef, metric_key: z.string(), page_token: pageToken, max_results: maxResults }),
-    z.object({ metrics: z.array(wireMetric).optional(), next_page_token: z.string().optional() }),
+    pageOf('metrics', wireMetric),
   ),
   getMetricHistoryBulkInterval: endpoint(
     'getMetricHistoryBulkInterval',
@@ -327,16 +344,8 @@ export const endpoints = {
     'searchRegisteredModels',
     'GET',
     'mlflow/registered-models/search',
-    z.object({
-      filter: z.string().optional(),
-      max_results: maxResults,
-      order_by: orderBy,
-      page_token: pageToken,
-    }),
-    z.object({
-      registered_models: z.array(wireRegisteredModel).optional(),
-      next_page_token: z.string().optional(),
-    }),
+    searchModelsRequest,
+    pageOf('registered_models', wireRegisteredModel),
   ),
   getLatestVersions: endpoint(
     'getLatestVersions',
@@ -434,16 +443,8 @@ export const endpoints = {
     'searchModelVersions',
     'GET',
     'mlflow/model-versions/search',
-    z.object({
-      filter: z.string().optional(),
-      max_results: maxResults,
-      order_by: orderBy,
-      page_token: pageToken,
-    }),
-    z.object({
-      model_versions: z.array(wireModelVersion).optional(),
-      next_page_token: z.string().optional(),
-    }),
+    searchModelsRequest,
+    pageOf('model_versions', wireModelVersion),
   ),
   getModelVersionDownloadUri: endpoint(
     'getModelVersionDownloadUri',
@@ -517,7 +518,7 @@ export const endpoints = {
       order_by: z.array(z.unknown()).optional(),
       page_token: pageToken,
     }),
-    z.object({ models: z.array(wireLoggedModel).optional(), next_page_token: z.string().optional() }),
+    pageOf('models', wireLoggedModel),
   ),
   setLoggedModelTags: endpoint(
     'setLoggedModelTags',
@@ -545,11 +546,7 @@ export const endpoints = {
     'GET',
     'mlflow/logged-models/:model_id/artifacts/directories',
     z.object({ model_id: z.string(), artifact_directory_path: z.string().optional() }),
-    z.object({
-      root_uri: z.string().optional(),
-      files: z.array(wireFileInfo).optional(),
-      next_page_token: z.string().optional(),
-    }),
+    artifactListing,
   ),
 } as const;
 
