@@ -76,6 +76,12 @@ describe('player game logs: good input', () => {
     expect(table.fg3m).toBeUndefined();
   });
 
+  it('reads Windows line endings and a UTF-8 byte order mark the same', () => {
+    const a = readPlayerGames(file('lf.csv', GOOD.join('\n'))).table;
+    const b = readPlayerGames(file('crlf.csv', `\uFEFF${GOOD.join('\r\n')}\r\n`)).table;
+    expect(b).toEqual(a);
+  });
+
   it('reads gzip the same as plain text', () => {
     const a = readPlayerGames(file('plain.csv', GOOD.join('\n'))).table;
     const b = readPlayerGames(file('zipped.csv.gz', gzipSync(GOOD.join('\n')))).table;
