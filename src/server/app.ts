@@ -15,7 +15,7 @@ import {
   matchEndpoint,
   type TrackingStore,
 } from '../tracking/index.js';
-import { ArtifactService, checkArtifactPath, decodeArtifactPath } from './artifacts.js';
+import { ArtifactService, checkArtifactPath, decodeArtifactPath, mlflowArtifactsPath } from './artifacts.js';
 import { type AuthConfig, Authenticator, type Principal } from './auth.js';
 import { createHandlers } from './handlers.js';
 import {
@@ -111,6 +111,56 @@ export function createServerApp(options: ServerAppOptions): Hono<Env> {
       );
     }
   };
+
+  /** Where a run's artifacts live below the served folder; refused when they are elsewhere. */
+  const runArtifactBase = async (runId: string | undefined): Promise<string> => {
+    if (!runId) throw new InvalidParameterError("Missing value for required parameter 'run_uuid'.");
+    const run = await options.store.getRun(runId);
+    const base = mlflowArtifactsPath(run.info.artifactUri);
+    if (base === null) {
+      throw new PropflowError(
+        `Run '${runId}' keeps its artifacts at '${run.info.artifactUri}', outside this server.`,
+        'NOT_IMPLEMENTED',
+      );
+    }
+    return base;
+  };
+  const under = (base: string, rel: string) => [base, rel].filter((p) => p !== '').join('/');
+
+  // The web UI's artifact routes (as in MLflow): `get-artifact` for runs and model versions,
+  // and `upload-artifact`. Paths are checked like every other artifact path.
+  app.get('/get-artifact', async (c) => {
+    const q = new URL(c.req.url).searchParams;
+    const base = await runArtifactBase(q.get('run_uuid') ?? q.get('run_id') ?? undefined);
+    return artifacts.download(under(base, checkArtifactPath(q.get('path') ?? '', 'path')));
+  });
+  app.get('/model-versions/get-artifact', async (c) => {
+    const q = new URL(c.req.url).searchParams;
+    const name = q.get('name');
+    const version = q.get('version');
+    if (!name || !version)
+      throw new InvalidParameterError("Missing value for required parameter 'name' or 'version'.");
+    const rel = checkArtifactPath(q.get('path') ?? '', 'path');
+    const mv = await options.store.getModelVersion(name, version);
+    let uri = await options.store.getModelVersionDownloadUri(name, version);
+    const runs = /^runs:\/+([^/]+)(?:\/(.*))?$/.exec(mv.source);
+    if (runs?.[1]) uri = `${(await options.store.getRun(runs[1])).info.artifactUri}/${runs[2] ?? ''}`;
+    const base = mlflowArtifactsPath(uri);
+    if (base === null)
+      throw new PropflowError(
+        `Model version ${name}/${version} is stored outside this server.`,
+        'NOT_IMPLEMENTED',
+      );
+    return artifacts.download(under(base, rel));
+  });
+  app.post('/ajax-api/2.0/mlflow/upload-artifact', async (c) => {
+    requireWrite(c, 'uploading an artifact');
+    const q = new URL(c.req.url).searchParams;
+    const base = await runArtifactBase(q.get('run_uuid') ?? q.get('run_id') ?? undefined);
+    const rel = checkArtifactPath(q.get('path') ?? '', 'path');
+    await artifacts.upload(under(base, rel), c.req.raw.body, c.req.header('content-length'));
+    return jsonResponse({});
+  });
 
   for (const prefix of API_PREFIXES) {
     app.all(`${prefix}*`, async (c) => {

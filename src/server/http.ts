@@ -42,7 +42,14 @@ export function errorResponse(err: unknown, logger: Logger, where: string): Resp
   let code: ErrorCode;
   let status: number;
   let message: string;
-  if (err instanceof PropflowError) {
+  if (isBusy(err)) {
+    // Another process holds the database past the busy timeout: ask the client to retry
+    // (MLflow clients retry 503 with backoff).
+    code = 'TEMPORARILY_UNAVAILABLE';
+    status = ERROR_STATUS.TEMPORARILY_UNAVAILABLE;
+    message = 'The tracking database is busy with other writers; retry the request.';
+    logger.warn(`${where}: database busy`);
+  } else if (err instanceof PropflowError) {
     code = err.code;
     status = err.status;
     message = err.message;
@@ -56,6 +63,16 @@ export function errorResponse(err: unknown, logger: Logger, where: string): Resp
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
   if (status === 401) headers['WWW-Authenticate'] = 'Basic realm="propflow", charset="UTF-8"';
   return new Response(JSON.stringify({ error_code: code, message }), { status, headers });
+}
+
+/** SQLite's "database is busy/locked", anywhere in the cause chain. */
+function isBusy(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_BUSY_SNAPSHOT') return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 /** A JSON answer (MLflow's writes answer `{}`). */

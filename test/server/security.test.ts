@@ -359,6 +359,46 @@ describe('server security', () => {
       expect(wrong.status).toBe(405);
     });
 
+    it('serves the API under /ajax-api/2.0 too', async () => {
+      const res = await server.request(`/ajax-api/2.0/mlflow/experiments/get?experiment_id=${experimentId}`);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { experiment: { name: string } }).experiment.name).toBe('security');
+    });
+
+    it('UI artifact routes (get-artifact, upload-artifact) check paths too', async () => {
+      const up = await server.request(
+        `/ajax-api/2.0/mlflow/upload-artifact?run_uuid=${runId}&path=ui/up.txt`,
+        {
+          method: 'POST',
+          body: 'uploaded',
+        },
+      );
+      expect(up.status).toBe(200);
+      const get = await server.request(`/get-artifact?run_uuid=${runId}&path=ui/up.txt`);
+      expect(await get.text()).toBe('uploaded');
+      for (const p of ['../../../escape/secret.txt', '/etc/passwd', '..%2F..%2Fx', 'a\\..\\..\\x']) {
+        const bad = await server.request(`/get-artifact?run_uuid=${runId}&path=${encodeURIComponent(p)}`);
+        expect(bad.status, p).toBe(400);
+        const badUp = await server.request(
+          `/ajax-api/2.0/mlflow/upload-artifact?run_uuid=${runId}&path=${encodeURIComponent(p)}`,
+          {
+            method: 'POST',
+            body: 'x',
+          },
+        );
+        expect(badUp.status, p).toBe(400);
+      }
+      await server.store.createRegisteredModel('ui-model');
+      await server.store.createModelVersion('ui-model', { source: `runs:/${runId}/ui`, runId });
+      const mv = await server.request('/model-versions/get-artifact?name=ui-model&version=1&path=up.txt');
+      expect(await mv.text()).toBe('uploaded');
+      const mvBad = await server.request(
+        `/model-versions/get-artifact?name=ui-model&version=1&path=${encodeURIComponent('../../..')}`,
+      );
+      expect(mvBad.status).toBe(400);
+      await outsideUnchanged();
+    });
+
     it('health and version', async () => {
       expect(await (await server.request('/health')).text()).toBe('OK');
       expect((await server.request('/version')).status).toBe(200);
@@ -481,5 +521,33 @@ describe('server authentication', () => {
       jsonInit('POST', { name: 'by-token' }, { Authorization: 'Bearer tok-123' }),
     );
     expect(t.status).toBe(200);
+  });
+});
+
+describe('error mapping', () => {
+  // A store that fails on purpose: a real SQLite store only reports SQLITE_BUSY after its
+  // 10 s busy timeout, and has no way to make it fail with an unexpected error.
+  it('a busy database is a 503 the clients retry, other failures a 500 without internals', async () => {
+    const { createServerApp } = await import('../../src/server/index.js');
+    const busy = Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+    const failing = new Proxy({} as never, {
+      get: (_t, prop) =>
+        prop === 'getExperiment'
+          ? async () => {
+              throw busy;
+            }
+          : async () => {
+              throw new Error('secret internal detail');
+            },
+    });
+    const app = createServerApp({ store: failing, artifactRoot: tmpdir() });
+    const res = await app.request('http://x/api/2.0/mlflow/experiments/get?experiment_id=1');
+    expect(res.status).toBe(503);
+    expect(await errorCode(res)).toBe('TEMPORARILY_UNAVAILABLE');
+    const other = await app.request('http://x/api/2.0/mlflow/runs/get?run_id=1');
+    expect(other.status).toBe(500);
+    const body = (await other.json()) as { error_code: string; message: string };
+    expect(body.error_code).toBe('INTERNAL_ERROR');
+    expect(body.message).not.toContain('secret');
   });
 });
