@@ -33,6 +33,7 @@ try {
   const total = KEYS * STEPS;
   const t0 = Date.now();
   const started = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
   let logged = 0;
   let batch: Metric[] = [];
   let lastReport = 0;
@@ -59,7 +60,11 @@ try {
   }
   const writeSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   const pointsPerSecond = Math.round(logged / writeSeconds);
-  process.stderr.write(`wrote ${logged.toLocaleString('en-US')} points in ${writeSeconds.toFixed(2)} s\n`);
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  process.stderr.write(
+    `wrote ${logged.toLocaleString('en-US')} points in ${writeSeconds.toFixed(2)} s wall, ${cpuSeconds.toFixed(2)} s CPU (${Math.round(logged / cpuSeconds).toLocaleString('en-US')} points per CPU second)\n`,
+  );
 
   const readStart = process.hrtime.bigint();
   let read = 0;
