@@ -164,9 +164,10 @@ export function emptySplit(): SplitInfo {
 
 /**
  * Exact best split over a histogram: every cut between occupied value bins, missing values
- * tried on both sides. Gain = G_L²/(C_L+λ) + G_R²/(C_R+λ) − G²/(C+λ) in quantised gradient
- * units (`inv[c] = 1/(c+λ)` replaces the divisions); children need `minChild` rows. Ties
- * keep the first candidate: lowest feature, lowest bin, missing right before missing left.
+ * tried on both sides, in quantised gradient units; children need `minChild` rows.
+ * A candidate's score G_L²/(C_L+λ) + G_R²/(C_R+λ) is kept as a fraction num/den and
+ * compared by cross-multiplying, so the scan has no division. Gain = score − G²/(C+λ).
+ * Ties keep the first candidate: lowest feature, lowest bin, missing right before left.
  */
 export function findBestSplit(
   hist: Float64Array,
@@ -175,14 +176,15 @@ export function findBestSplit(
   nBins: Int32Array,
   G: number,
   C: number,
-  inv: Float64Array,
+  lambda: number,
   scale: number,
   minChild: number,
   out: SplitInfo,
 ): void {
-  const parent = G * G * inv[C]!;
   const invScale = 1 / scale;
-  let best = Number.NEGATIVE_INFINITY;
+  // the parent's own score is the bar: only candidates with positive gain are kept
+  let bNum = G * G;
+  let bDen = C + lambda;
   let bestF = -1;
   let bestB = 0;
   let bestDL = false;
@@ -207,9 +209,13 @@ export function findBestSplit(
       const cr = C - cl;
       if (cl >= minChild && cr >= minChild) {
         const gr = G - gl;
-        const gain = gl * gl * inv[cl]! + gr * gr * inv[cr]! - parent;
-        if (gain > best) {
-          best = gain;
+        const dl = cl + lambda;
+        const dr = cr + lambda;
+        const num = gl * gl * dr + gr * gr * dl;
+        const den = dl * dr;
+        if (num * bDen > bNum * den) {
+          bNum = num;
+          bDen = den;
           bestF = f;
           bestB = b;
           bestDL = cm === 0 && cl >= cr;
@@ -223,9 +229,13 @@ export function findBestSplit(
         const cr2 = C - cl2;
         if (cl2 >= minChild && cr2 >= minChild) {
           const gr2 = G - gl2;
-          const gain = gl2 * gl2 * inv[cl2]! + gr2 * gr2 * inv[cr2]! - parent;
-          if (gain > best) {
-            best = gain;
+          const dl = cl2 + lambda;
+          const dr = cr2 + lambda;
+          const num = gl2 * gl2 * dr + gr2 * gr2 * dl;
+          const den = dl * dr;
+          if (num * bDen > bNum * den) {
+            bNum = num;
+            bDen = den;
             bestF = f;
             bestB = b;
             bestDL = true;
@@ -239,9 +249,13 @@ export function findBestSplit(
     // its mirror image above (all values left, missing right) wins a tie, as in XGBoost
     if (cm > 0 && cm >= minChild && C - cm >= minChild) {
       const gr = G - gm;
-      const gain = gm * gm * inv[cm]! + gr * gr * inv[C - cm]! - parent;
-      if (gain > best) {
-        best = gain;
+      const dl = cm + lambda;
+      const dr = C - cm + lambda;
+      const num = gr * gr * dl + gm * gm * dr;
+      const den = dr * dl;
+      if (num * bDen > bNum * den) {
+        bNum = num;
+        bDen = den;
         bestF = f;
         bestB = 0;
         bestDL = true;
@@ -257,7 +271,7 @@ export function findBestSplit(
     const K = nBins[bestF]!;
     while (bestB + 1 < K && hist[base + bestB + 1]! === 0) bestB++;
   }
-  out.gain = best;
+  out.gain = bestF >= 0 ? bNum / bDen - (G * G) / (C + lambda) : Number.NEGATIVE_INFINITY;
   out.feature = bestF;
   out.bin = bestB;
   out.defaultLeft = bestDL;

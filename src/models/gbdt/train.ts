@@ -163,8 +163,6 @@ export function trainTrees(
   const grad = new Float64Array(n);
   const packed = new Float64Array(n);
   const pk = packing(n);
-  const inv = new Float64Array(n + 1);
-  for (let c = 0; c <= n; c++) inv[c] = 1 / (c + lambda);
   const rowIdx = new Int32Array(n);
   const tmp = new Int32Array(n);
   const inSample = new Uint8Array(n);
@@ -268,7 +266,7 @@ export function trainTrees(
       (params.maxDepth === 0 || w.depth < params.maxDepth) && w.C >= 2 * minChild && nFeats > 0;
     const consider = (w: Work): void => {
       if (w.hist) {
-        findBestSplit(w.hist, feats, nFeats, nBins, w.G, w.C, inv, pk.scale, minChild, w.split);
+        findBestSplit(w.hist, feats, nFeats, nBins, w.G, w.C, lambda, pk.scale, minChild, w.split);
         w.split.gain *= step * step;
         if (w.split.feature >= 0 && w.split.gain > params.minSplitGain && w.split.gain > 0) {
           candidates.push(w);
