@@ -489,10 +489,10 @@ function simulateSeason(
   }
   const gamesPlayed = new Int32Array(teams.length);
   const lastDay = new Int32Array(teams.length).fill(-100);
-  const counters = { game: 0 };
+  let gameNo = 0;
   for (const g of games) {
-    counters.game++;
-    const gameId = `002${String(year % 100).padStart(2, '0')}${String(counters.game).padStart(5, '0')}`;
+    gameNo++;
+    const gameId = `002${String(year % 100).padStart(2, '0')}${String(gameNo).padStart(5, '0')}`;
     const margin = Math.round(13 * rng.normal());
     const overtime = rng.uniform() < 0.055 ? 1 + (rng.uniform() < 0.12 ? 1 : 0) : 0;
     const pace = (teams[g.home]!.pace + teams[g.away]!.pace) / 2;
