@@ -115,6 +115,7 @@ const MODEL_SEARCH_MAX = 1000;
 const VERSION_SEARCH_DEFAULT = 10_000;
 const VERSION_SEARCH_MAX = 200_000;
 const HISTORY_PAGE_MAX = 25_000;
+const STATEMENT_CACHE_MAX = 1000;
 /** Rows per multi-row metric INSERT (7 bound values each, well under SQLite's limit). */
 const METRIC_CHUNK = 100;
 /** Points the append-only metric log may hold before it is merged into the clustered history. */
@@ -317,6 +318,8 @@ export class SqliteStore implements TrackingStore, LoggedModelStore {
     let s = this.statements.get(sql);
     if (!s) {
       if (this.closed) throw new PropflowError(`The tracking store ${this.uri} is closed.`, 'INVALID_STATE');
+      // Search SQL varies with the filter's shape (values are always bound): keep the cache bounded.
+      if (this.statements.size >= STATEMENT_CACHE_MAX) this.statements.clear();
       s = this.db.prepare(sql);
       this.statements.set(sql, s);
     }
@@ -486,17 +489,25 @@ export class SqliteStore implements TrackingStore, LoggedModelStore {
     const orderSql = order.map((o) => `e.${o.key} ${o.ascending ? 'ASC' : 'DESC'}`);
     if (order.length === 0) orderSql.push('e.creation_time DESC');
     orderSql.push('e.experiment_id ASC');
-    const w = sqlAnd(where);
-    const rows = this.db
-      .prepare(
-        `SELECT e.* FROM experiments e WHERE ${w.sql} ORDER BY ${orderSql.join(', ')} LIMIT ? OFFSET ?`,
-      )
-      .all(...w.params, max + 1, offset) as ExperimentRow[];
-    return this.page(
-      rows.map((r) => this.toExperiment(r)),
-      max,
-      offset,
+    return this.searchPage<ExperimentRow, Experiment>('experiments e', where, orderSql, max, offset, (r) =>
+      this.toExperiment(r),
     );
+  }
+
+  /** One page of `SELECT <alias>.* FROM <table> <alias> WHERE … ORDER BY …` mapped to entities. */
+  private searchPage<R, T>(
+    from: string,
+    where: readonly SqlFragment[],
+    orderSql: readonly string[],
+    max: number,
+    offset: number,
+    map: (row: R) => T,
+  ): Page<T> {
+    const alias = from.split(' ')[1];
+    const w = sqlAnd(where);
+    const sql = `SELECT ${alias}.* FROM ${from} WHERE ${w.sql} ORDER BY ${orderSql.join(', ')} LIMIT ? OFFSET ?`;
+    const rows = this.stmt(sql).all(...w.params, max + 1, offset) as R[];
+    return this.page(rows.map(map), max, offset);
   }
 
   private page<T>(items: T[], max: number, offset: number): Page<T> {
@@ -1375,16 +1386,13 @@ export class SqliteStore implements TrackingStore, LoggedModelStore {
     };
     const orderSql = order.map((o) => `${cols[o.key]} ${o.ascending ? 'ASC' : 'DESC'}`);
     orderSql.push('m.name ASC');
-    const w = sqlAnd(where);
-    const rows = this.db
-      .prepare(
-        `SELECT m.* FROM registered_models m WHERE ${w.sql} ORDER BY ${orderSql.join(', ')} LIMIT ? OFFSET ?`,
-      )
-      .all(...w.params, max + 1, offset) as ModelRow[];
-    return this.page(
-      rows.map((r) => this.toRegisteredModel(r)),
+    return this.searchPage<ModelRow, RegisteredModel>(
+      'registered_models m',
+      where,
+      orderSql,
       max,
       offset,
+      (r) => this.toRegisteredModel(r),
     );
   }
 
@@ -1575,16 +1583,8 @@ export class SqliteStore implements TrackingStore, LoggedModelStore {
     });
     const orderSql = order.map((o) => `${cols[o.key]} ${o.ascending ? 'ASC' : 'DESC'}`);
     orderSql.push('v.name ASC', 'v.version DESC');
-    const w = sqlAnd(where);
-    const rows = this.db
-      .prepare(
-        `SELECT v.* FROM model_versions v WHERE ${w.sql} ORDER BY ${orderSql.join(', ')} LIMIT ? OFFSET ?`,
-      )
-      .all(...w.params, max + 1, offset) as VersionRow[];
-    return this.page(
-      rows.map((r) => this.toModelVersion(r)),
-      max,
-      offset,
+    return this.searchPage<VersionRow, ModelVersion>('model_versions v', where, orderSql, max, offset, (r) =>
+      this.toModelVersion(r),
     );
   }
 
