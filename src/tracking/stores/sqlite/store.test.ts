@@ -45,6 +45,57 @@ describe('embedded store specifics', () => {
     expect(() => open()).toThrow(/has schema version \d+, but this propflow knows only up to version/);
   });
 
+  it('migrates an older schema forward', async () => {
+    (await Promise.resolve(open())).close();
+    const db = new Database(path.join(dir, 'db', 't.db'));
+    db.exec('DROP TABLE metrics_log');
+    db.prepare('UPDATE schema_version SET version = 1').run();
+    db.close();
+    const store = open();
+    const { runId } = (await store.createRun({ experimentId: '0' })).info;
+    await store.logMetric(runId, { key: 'm', value: 1, timestamp: 1, step: 0 });
+    expect((await store.getMetricHistory(runId, 'm')).items).toHaveLength(1);
+    await store.close();
+    const check = new Database(path.join(dir, 'db', 't.db'), { readonly: true });
+    expect(check.prepare('SELECT version FROM schema_version').get()).toEqual({ version: SCHEMA_VERSION });
+    check.close();
+  });
+
+  it('answers every recorded MLflow error probe with the same error code', async () => {
+    // ../shared/mlflow-contract/error-probe-3.11.2.dev0.txt, replayed on the embedded store
+    const store = open();
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => 'OK',
+        (err: { code?: string }) => err.code,
+      );
+    const { runId } = (await store.createRun({ experimentId: '0' })).info;
+    expect(await code(store.createExperiment('Default'))).toBe('RESOURCE_ALREADY_EXISTS');
+    expect(await code(store.getExperiment('424242'))).toBe('RESOURCE_DOES_NOT_EXIST');
+    expect(await code(store.getRun('deadbeef'))).toBe('RESOURCE_DOES_NOT_EXIST');
+    expect(await code(store.logParam(runId, { key: 'p', value: '1' }))).toBe('OK');
+    expect(await code(store.logParam(runId, { key: 'p', value: '2' }))).toBe('INVALID_PARAMETER_VALUE');
+    expect(await code(store.logMetric(runId, { key: '../x', value: 1, timestamp: 1, step: 0 }))).toBe(
+      'INVALID_PARAMETER_VALUE',
+    );
+    const noValue = { key: 'm', timestamp: 1, step: 0 } as unknown as Parameters<typeof store.logMetric>[1];
+    expect(await code(store.logMetric(runId, noValue))).toBe('INVALID_PARAMETER_VALUE');
+    const params = Array.from({ length: 101 }, (_, i) => ({ key: `p${i}`, value: 'x' }));
+    expect(await code(store.logBatch(runId, { params }))).toBe('INVALID_PARAMETER_VALUE');
+    expect(await code(store.setTag(runId, { key: 't', value: 'v'.repeat(9000) }))).toBe('OK');
+    expect(
+      await code(store.searchRuns({ experimentIds: ['0'], filter: "metrics.a < 1 OR params.b = 'x'" })),
+    ).toBe('INVALID_PARAMETER_VALUE');
+    expect(await code(store.deleteRegisteredModelAlias('nomodel', 'x'))).toBe('RESOURCE_DOES_NOT_EXIST');
+    await store.createRegisteredModel('probe');
+    await store.createModelVersion('probe', { source: `runs:/${runId}/model`, runId });
+    expect(await code(store.setRegisteredModelAlias('probe', 'latest', '1'))).toBe('INVALID_PARAMETER_VALUE');
+    expect(await code(store.transitionModelVersionStage('probe', '1', 'Bogus' as 'None', false))).toBe(
+      'INVALID_PARAMETER_VALUE',
+    );
+    await store.close();
+  });
+
   it('writes mlflow-artifacts: locations in the proxy layout', async () => {
     const store = open({ artifactUriBase: 'mlflow-artifacts:' });
     const expId = await store.createExperiment('proxied');
