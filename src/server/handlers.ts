@@ -415,6 +415,8 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
       return EMPTY;
     },
     deleteRegisteredModelAlias: async (req) => {
+      // As MLflow: deleting an alias that is not set is an error, not a no-op.
+      await store.getModelVersionByAlias(req.name, req.alias);
       await store.deleteRegisteredModelAlias(req.name, req.alias);
       return EMPTY;
     },
