@@ -15,7 +15,7 @@ export {
   teamGamesFromCsv,
 } from './ingest.js';
 export { americanToDecimal, consensusLines, propLinesFromCsv, readPropLines } from './lines.js';
-export { type IngestOptions, ingestFiles, openDataset } from './load.js';
+export { compareTeamTotals, type IngestOptions, ingestFiles, openDataset } from './load.js';
 export {
   type ColumnMapping,
   type FieldSpec,

@@ -268,6 +268,26 @@ describe('team logs and prop lines', () => {
     expect(table.n).toBe(2);
     expect(report.excluded).toEqual({ 'not regular season (Preseason)': 2 });
     expect(table.minutes[0]).toBe(265);
+    // checked against player rows: one team-game agrees, the other differs (player rows sum to 25 points)
+    const players = [
+      'SEASON_ID,PLAYER_ID,PLAYER_NAME,TEAM_ABBREVIATION,GAME_ID,GAME_DATE,MATCHUP,MIN,PTS,REB,AST',
+    ];
+    for (let k = 0; k < 5; k++) {
+      players.push(`22023,${k + 1},A${k},AAA,0022300001,2023-10-24,AAA vs. BBB,53,22,${k < 4 ? 9 : 8},5`);
+      players.push(
+        `22023,${k + 11},B${k},BBB,0022300001,2023-10-24,BBB @ AAA,53,5,${k < 1 ? 9 : 8},${k < 3 ? 5 : 4}`,
+      );
+    }
+    const ds = ingestFiles({
+      playerLogs: file('p-for-teams.csv', players.join('\n')),
+      teamLogs: file('teams2.csv', csv),
+    });
+    expect(ds.reports[1]!.checks).toEqual({
+      team_games_matching_player_sums: 1,
+      team_games_differing_from_player_sums: 1,
+      player_team_games_missing_from_team_logs: 0,
+      team_log_games_without_player_rows: 0,
+    });
     const dupe = csv.split('\n');
     expect(errorOf('teams-dup.csv', [...dupe, dupe[3]!].join('\n'), readTeamGames)).toMatch(
       /repeats team AAA in game 0022300001, already in data row 3 \(duplicate team-game\)/,

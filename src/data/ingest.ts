@@ -36,6 +36,8 @@ export interface IngestReport {
   excluded: Record<string, number>;
   /** Source columns not used. */
   ignoredColumns: string[];
+  /** Consistency checks against the other files, e.g. team totals vs the sum of player rows. */
+  checks?: Record<string, number>;
 }
 
 const SEASON_TYPES: Record<string, string> = {

@@ -67,6 +67,8 @@ export function define(program: Command): void {
           line(`  ${r.rowsKept} of ${r.rowsRead} rows kept`);
           for (const [why, k] of excluded) line(`  left out ${k}: ${why}`);
           if (r.ignoredColumns.length) line(`  columns not used: ${r.ignoredColumns.join(', ')}`);
+          for (const [check, k] of Object.entries(r.checks ?? {}))
+            line(`  ${check.replaceAll('_', ' ')}: ${k}`);
         }
         describeLines(manifest.version);
         line(`written: ${opts.out}`);
