@@ -74,6 +74,11 @@ export function define(program: Command): void {
         logger: { info: log('info'), warn: log('warn'), error: log('error') },
       });
       process.stdout.write(`propflow server listening on ${server.url}\n`);
+      if (!auth && !['127.0.0.1', 'localhost', '::1'].includes(flags.host)) {
+        process.stderr.write(
+          `warning: listening on ${flags.host} without authentication; anyone who can reach it can read and write. Consider --auth basic.\n`,
+        );
+      }
       process.stdout.write(
         `  backend store: ${flags.backendStoreUri}\n  artifacts:     ${flags.artifactsDestination}\n`,
       );
