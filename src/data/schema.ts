@@ -100,12 +100,8 @@ export interface ConsensusLines extends Omit<PropLines, 'book'> {
 const c = (name: string, type: ColumnType, required = true): ColumnSpec => ({ name, type, required });
 const optionalStats = OPTIONAL_STATS.map((s) => c(s, 'float32', false));
 
-export const PLAYER_GAME_COLUMNS: readonly ColumnSpec[] = [
-  c('gameId', 'string'),
-  c('date', 'date'),
-  c('season', 'int16'),
-  c('playerId', 'int32'),
-  c('playerName', 'string'),
+const GAME_KEY_COLUMNS = [c('gameId', 'string'), c('date', 'date'), c('season', 'int16')];
+const GAME_BODY_COLUMNS = [
   c('team', 'string'),
   c('opponent', 'string'),
   c('home', 'uint8'),
@@ -113,21 +109,20 @@ export const PLAYER_GAME_COLUMNS: readonly ColumnSpec[] = [
   c('pts', 'float32'),
   c('reb', 'float32'),
   c('ast', 'float32'),
+];
+
+export const PLAYER_GAME_COLUMNS: readonly ColumnSpec[] = [
+  ...GAME_KEY_COLUMNS,
+  c('playerId', 'int32'),
+  c('playerName', 'string'),
+  ...GAME_BODY_COLUMNS,
   c('pra', 'float32'),
   ...optionalStats,
 ];
 
 export const TEAM_GAME_COLUMNS: readonly ColumnSpec[] = [
-  c('gameId', 'string'),
-  c('date', 'date'),
-  c('season', 'int16'),
-  c('team', 'string'),
-  c('opponent', 'string'),
-  c('home', 'uint8'),
-  c('minutes', 'float32'),
-  c('pts', 'float32'),
-  c('reb', 'float32'),
-  c('ast', 'float32'),
+  ...GAME_KEY_COLUMNS,
+  ...GAME_BODY_COLUMNS,
   ...optionalStats,
 ];
 
