@@ -236,6 +236,18 @@ describe('player game logs: each broken file gets its precise error', () => {
     );
   });
 
+  it('several bad rows: the first is shown with how many rows have problems', () => {
+    const bad = [
+      ...GOOD.slice(0, 3),
+      '22023,4,X,LAL,0022300061,2023-10-24,LAL @ DEN,L,10,x,1,1,1,1,0,0',
+      '22023,5,Y,LAL,0022300061,2023-10-24,LAL @ DEN,L,-2,1,1,1,1,1,0,0',
+      '22023,6,Z,LAL,0022300061,24/10/2023,LAL @ DEN,L,10,1,1,1,1,1,0,0',
+    ].join('\n');
+    expect(errorOf('many.csv', bad)).toMatch(
+      /data row 3 \(line 4\), column 'PTS': value 'x' is not a number .* \(3 rows have problems; this is the first\)$/,
+    );
+  });
+
   it('a mapping naming a column that is not there', () => {
     const p = file('m.csv', GOOD.join('\n'));
     expect(() => readPlayerGames(p, parseMapping({ columns: { minutes: 'Minutes' } }))).toThrow(

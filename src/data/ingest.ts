@@ -69,6 +69,30 @@ export class RowContext {
   }
 }
 
+/**
+ * Collects the row errors of a file so the first one can be reported with how many rows have
+ * problems (fixing one row at a time is slow); anything that is not a data error is rethrown.
+ */
+export class RowProblems {
+  private first: DataError | undefined;
+  private rows = 0;
+
+  add(err: unknown): void {
+    if (!(err instanceof DataError)) throw err;
+    this.first ??= err;
+    this.rows++;
+  }
+
+  /** Throw the first error, with the number of rows that had one. */
+  throwIfAny(): void {
+    if (!this.first) return;
+    if (this.rows === 1) throw this.first;
+    throw new DataError(`${this.first.message} (${this.rows} rows have problems; this is the first)`, {
+      cause: this.first,
+    });
+  }
+}
+
 /** A number, NaN for a blank when `optional`; throws for anything else. */
 export function parseNumber(
   ctx: RowContext,
@@ -228,179 +252,193 @@ function parseGameRows(
   const seen = new Map<string, number>();
   const excl = out.excluded;
 
+  const problems = new RowProblems();
   for (let r = 0; r < n; r++) {
-    const row = rows[r]!;
-    // season type: rows that are not regular season are left out, and counted
-    let seasonYear = Number.NaN;
-    if (cSeasonId >= 0) {
-      const sid = row[cSeasonId]!.trim();
-      if (!/^\d{5}$/.test(sid)) {
-        throw ctx.error(
-          r,
-          cSeasonId,
-          sid,
-          'is not an nba_api season id',
-          "use the 5-digit form, e.g. '22023'",
-        );
+    try {
+      const row = rows[r]!;
+      // season type: rows that are not regular season are left out, and counted
+      let seasonYear = Number.NaN;
+      if (cSeasonId >= 0) {
+        const sid = row[cSeasonId]!.trim();
+        if (!/^\d{5}$/.test(sid)) {
+          throw ctx.error(
+            r,
+            cSeasonId,
+            sid,
+            'is not an nba_api season id',
+            "use the 5-digit form, e.g. '22023'",
+          );
+        }
+        const digit = sid[0]!;
+        if (digit !== '2') {
+          const why = `not regular season (${SEASON_TYPES[digit] ?? `season type ${digit}`})`;
+          excl[why] = (excl[why] ?? 0) + 1;
+          continue;
+        }
+        seasonYear = Number(sid.slice(1));
       }
-      const digit = sid[0]!;
-      if (digit !== '2') {
-        const why = `not regular season (${SEASON_TYPES[digit] ?? `season type ${digit}`})`;
-        excl[why] = (excl[why] ?? 0) + 1;
-        continue;
+      if (cSeasonType >= 0) {
+        const st = row[cSeasonType]!.trim();
+        if (st !== '' && st.toLowerCase() !== 'regular season') {
+          const why = `not regular season (${st})`;
+          excl[why] = (excl[why] ?? 0) + 1;
+          continue;
+        }
       }
-      seasonYear = Number(sid.slice(1));
-    }
-    if (cSeasonType >= 0) {
-      const st = row[cSeasonType]!.trim();
-      if (st !== '' && st.toLowerCase() !== 'regular season') {
-        const why = `not regular season (${st})`;
-        excl[why] = (excl[why] ?? 0) + 1;
-        continue;
-      }
-    }
-    const gameId = row[cGame]!.trim();
-    if (gameId === '') throw ctx.error(r, cGame, gameId, 'is a blank game id', 'every row needs its game id');
-    const dateRaw = row[cDate]!;
-    const date = parseGameDate(dateRaw);
-    if (Number.isNaN(date)) {
-      throw ctx.error(
-        r,
-        cDate,
-        dateRaw,
-        'is not a date',
-        'write dates as YYYY-MM-DD (also read: YYYY-MM-DDT00:00:00, MMM DD, YYYY, MM/DD/YYYY)',
-      );
-    }
-    if (Number.isNaN(seasonYear) && cSeasonLabel >= 0) {
-      const lab = row[cSeasonLabel]!.trim();
-      const m = /^(\d{4})(-\d{2})?$/.exec(lab);
-      if (!m) throw ctx.error(r, cSeasonLabel, lab, 'is not a season label', "write seasons as '2023-24'");
-      seasonYear = Number(m[1]);
-    }
-    if (Number.isNaN(seasonYear)) seasonYear = seasonOfDay(date);
-
-    const team = row[cTeam]!.trim();
-    if (team === '')
-      throw ctx.error(r, cTeam, team, 'is a blank team', 'every row needs its team abbreviation');
-    let opponent: string;
-    let home: number;
-    if (cMatchup >= 0) {
-      const raw = row[cMatchup]!;
-      const mu = parseMatchup(raw);
-      if (!mu) {
-        throw ctx.error(
-          r,
-          cMatchup,
-          raw,
-          'is not a matchup',
-          "write 'LAL vs. BOS' for a home game, 'LAL @ BOS' away",
-        );
-      }
-      if (team === mu.a) {
-        opponent = mu.b;
-        home = mu.vs ? 1 : 0;
-      } else if (team === mu.b) {
-        // neutral-site games list the same matchup for both sides; the second team is the home side for '@'
-        opponent = mu.a;
-        home = mu.vs ? 0 : 1;
-      } else {
-        throw ctx.error(
-          r,
-          cMatchup,
-          raw,
-          `does not include the row's team '${team}' (team not in the game)`,
-          `the team column (${header[cTeam]}) and the matchup must agree; fix whichever is wrong`,
-        );
-      }
-    } else {
-      opponent = row[cOpp]!.trim();
-      if (opponent === '') throw ctx.error(r, cOpp, opponent, 'is a blank opponent', 'fill in the opponent');
-      const h = row[cHome]!.trim().toLowerCase();
-      if (h === '1' || h === 'true' || h === 'home' || h === 'h') home = 1;
-      else if (h === '0' || h === 'false' || h === 'away' || h === 'a') home = 0;
-      else throw ctx.error(r, cHome, h, 'is not a home/away flag', 'use 1 for home and 0 for away');
-      if (opponent === team) {
-        throw ctx.error(r, cOpp, opponent, 'is the same as the team', 'the opponent must be the other team');
-      }
-    }
-    // the game: one date, two teams
-    const g = games.get(gameId);
-    if (g === undefined) {
-      games.set(gameId, { t1: team, t2: opponent, date, row: r });
-    } else {
-      if (g.date !== date) {
+      const gameId = row[cGame]!.trim();
+      if (gameId === '')
+        throw ctx.error(r, cGame, gameId, 'is a blank game id', 'every row needs its game id');
+      const dateRaw = row[cDate]!;
+      const date = parseGameDate(dateRaw);
+      if (Number.isNaN(date)) {
         throw ctx.error(
           r,
           cDate,
           dateRaw,
-          `differs from the date of game ${gameId} in data row ${g.row + 1} (${formatDay(g.date)})`,
-          'one game has one date; correct the game id or the date',
+          'is not a date',
+          'write dates as YYYY-MM-DD (also read: YYYY-MM-DDT00:00:00, MMM DD, YYYY, MM/DD/YYYY)',
         );
       }
-      const ok = (team === g.t1 && opponent === g.t2) || (team === g.t2 && opponent === g.t1);
-      if (!ok) {
+      if (Number.isNaN(seasonYear) && cSeasonLabel >= 0) {
+        const lab = row[cSeasonLabel]!.trim();
+        const m = /^(\d{4})(-\d{2})?$/.exec(lab);
+        if (!m) throw ctx.error(r, cSeasonLabel, lab, 'is not a season label', "write seasons as '2023-24'");
+        seasonYear = Number(m[1]);
+      }
+      if (Number.isNaN(seasonYear)) seasonYear = seasonOfDay(date);
+
+      const team = row[cTeam]!.trim();
+      if (team === '')
+        throw ctx.error(r, cTeam, team, 'is a blank team', 'every row needs its team abbreviation');
+      let opponent: string;
+      let home: number;
+      if (cMatchup >= 0) {
+        const raw = row[cMatchup]!;
+        const mu = parseMatchup(raw);
+        if (!mu) {
+          throw ctx.error(
+            r,
+            cMatchup,
+            raw,
+            'is not a matchup',
+            "write 'LAL vs. BOS' for a home game, 'LAL @ BOS' away",
+          );
+        }
+        if (team === mu.a) {
+          opponent = mu.b;
+          home = mu.vs ? 1 : 0;
+        } else if (team === mu.b) {
+          // neutral-site games list the same matchup for both sides; the second team is the home side for '@'
+          opponent = mu.a;
+          home = mu.vs ? 0 : 1;
+        } else {
+          throw ctx.error(
+            r,
+            cMatchup,
+            raw,
+            `does not include the row's team '${team}' (team not in the game)`,
+            `the team column (${header[cTeam]}) and the matchup must agree; fix whichever is wrong`,
+          );
+        }
+      } else {
+        opponent = row[cOpp]!.trim();
+        if (opponent === '')
+          throw ctx.error(r, cOpp, opponent, 'is a blank opponent', 'fill in the opponent');
+        const h = row[cHome]!.trim().toLowerCase();
+        if (h === '1' || h === 'true' || h === 'home' || h === 'h') home = 1;
+        else if (h === '0' || h === 'false' || h === 'away' || h === 'a') home = 0;
+        else throw ctx.error(r, cHome, h, 'is not a home/away flag', 'use 1 for home and 0 for away');
+        if (opponent === team) {
+          throw ctx.error(
+            r,
+            cOpp,
+            opponent,
+            'is the same as the team',
+            'the opponent must be the other team',
+          );
+        }
+      }
+      // the game: one date, two teams
+      const g = games.get(gameId);
+      if (g === undefined) {
+        games.set(gameId, { t1: team, t2: opponent, date, row: r });
+      } else {
+        if (g.date !== date) {
+          throw ctx.error(
+            r,
+            cDate,
+            dateRaw,
+            `differs from the date of game ${gameId} in data row ${g.row + 1} (${formatDay(g.date)})`,
+            'one game has one date; correct the game id or the date',
+          );
+        }
+        const ok = (team === g.t1 && opponent === g.t2) || (team === g.t2 && opponent === g.t1);
+        if (!ok) {
+          throw ctx.error(
+            r,
+            cTeam,
+            team,
+            `with opponent '${opponent}' is not in game ${gameId}, which data row ${g.row + 1} says is ${g.t1} vs ${g.t2} (team not in the game)`,
+            'correct the game id, the team or the opponent of one of these rows',
+          );
+        }
+      }
+      let key: string;
+      if (isPlayers) {
+        const pidRaw = row[cPid]!.trim();
+        const pid = +pidRaw;
+        if (pidRaw === '' || !Number.isInteger(pid) || pid <= 0 || pid > 2_147_483_647) {
+          throw ctx.error(r, cPid, pidRaw, 'is not a player id', 'player ids are positive integers');
+        }
+        out.playerId![r] = pid;
+        out.playerName![r] = row[cPname]!.trim();
+        key = `${gameId}|${pid}`;
+      } else {
+        key = `${gameId}|${team}`;
+      }
+      const prev = seen.get(key);
+      if (prev !== undefined) {
+        const what = isPlayers ? `player ${out.playerId![r]}` : `team ${team}`;
         throw ctx.error(
           r,
-          cTeam,
-          team,
-          `with opponent '${opponent}' is not in game ${gameId}, which data row ${g.row + 1} says is ${g.t1} vs ${g.t2} (team not in the game)`,
-          'correct the game id, the team or the opponent of one of these rows',
+          isPlayers ? cPid : cTeam,
+          isPlayers ? String(out.playerId![r]) : team,
+          `repeats ${what} in game ${gameId}, already in data row ${prev + 1} (duplicate ${isPlayers ? 'player' : 'team'}-game)`,
+          'keep one row per game and ' + (isPlayers ? 'player' : 'team'),
         );
       }
-    }
-    let key: string;
-    if (isPlayers) {
-      const pidRaw = row[cPid]!.trim();
-      const pid = +pidRaw;
-      if (pidRaw === '' || !Number.isInteger(pid) || pid <= 0 || pid > 2_147_483_647) {
-        throw ctx.error(r, cPid, pidRaw, 'is not a player id', 'player ids are positive integers');
+      seen.set(key, r);
+      out.gameId[r] = gameId;
+      out.date[r] = date;
+      out.season[r] = seasonYear;
+      out.team[r] = team;
+      out.opponent[r] = opponent;
+      out.home[r] = home;
+      out.minutes[r] = parseMinutes(ctx, r, cMin, row[cMin]!, maxMinutes);
+      const pts = parseNumber(ctx, r, cPts, row[cPts]!, false, 'points');
+      const reb = parseNumber(ctx, r, cReb, row[cReb]!, false, 'rebounds');
+      const ast = parseNumber(ctx, r, cAst, row[cAst]!, false, 'assists');
+      if (pts < 0) throw ctx.error(r, cPts, row[cPts]!, 'is negative', 'points are 0 or more');
+      if (reb < 0) throw ctx.error(r, cReb, row[cReb]!, 'is negative', 'rebounds are 0 or more');
+      if (ast < 0) throw ctx.error(r, cAst, row[cAst]!, 'is negative', 'assists are 0 or more');
+      out.pts[r] = pts;
+      out.reb[r] = reb;
+      out.ast[r] = ast;
+      for (let k = 0; k < statCols.length; k++) {
+        const [name, ci, arr] = statCols[k]!;
+        const raw = row[ci]!;
+        const v = parseNumber(ctx, r, ci, raw, true, name);
+        if (v < 0 && name !== 'plusMinus') {
+          throw ctx.error(r, ci, raw, 'is negative', `${name} counts are 0 or more`);
+        }
+        arr[r] = v;
       }
-      out.playerId![r] = pid;
-      out.playerName![r] = row[cPname]!.trim();
-      key = `${gameId}|${pid}`;
-    } else {
-      key = `${gameId}|${team}`;
+      out.keep[r] = 1;
+    } catch (err) {
+      problems.add(err);
     }
-    const prev = seen.get(key);
-    if (prev !== undefined) {
-      const what = isPlayers ? `player ${out.playerId![r]}` : `team ${team}`;
-      throw ctx.error(
-        r,
-        isPlayers ? cPid : cTeam,
-        isPlayers ? String(out.playerId![r]) : team,
-        `repeats ${what} in game ${gameId}, already in data row ${prev + 1} (duplicate ${isPlayers ? 'player' : 'team'}-game)`,
-        'keep one row per game and ' + (isPlayers ? 'player' : 'team'),
-      );
-    }
-    seen.set(key, r);
-    out.gameId[r] = gameId;
-    out.date[r] = date;
-    out.season[r] = seasonYear;
-    out.team[r] = team;
-    out.opponent[r] = opponent;
-    out.home[r] = home;
-    out.minutes[r] = parseMinutes(ctx, r, cMin, row[cMin]!, maxMinutes);
-    const pts = parseNumber(ctx, r, cPts, row[cPts]!, false, 'points');
-    const reb = parseNumber(ctx, r, cReb, row[cReb]!, false, 'rebounds');
-    const ast = parseNumber(ctx, r, cAst, row[cAst]!, false, 'assists');
-    if (pts < 0) throw ctx.error(r, cPts, row[cPts]!, 'is negative', 'points are 0 or more');
-    if (reb < 0) throw ctx.error(r, cReb, row[cReb]!, 'is negative', 'rebounds are 0 or more');
-    if (ast < 0) throw ctx.error(r, cAst, row[cAst]!, 'is negative', 'assists are 0 or more');
-    out.pts[r] = pts;
-    out.reb[r] = reb;
-    out.ast[r] = ast;
-    for (let k = 0; k < statCols.length; k++) {
-      const [name, ci, arr] = statCols[k]!;
-      const raw = row[ci]!;
-      const v = parseNumber(ctx, r, ci, raw, true, name);
-      if (v < 0 && name !== 'plusMinus') {
-        throw ctx.error(r, ci, raw, 'is negative', `${name} counts are 0 or more`);
-      }
-      arr[r] = v;
-    }
-    out.keep[r] = 1;
   }
+  problems.throwIfAny();
   return out;
 }
 

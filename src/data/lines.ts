@@ -4,7 +4,7 @@
  */
 import { DataError } from '../errors.js';
 import { type CsvText, readCsv } from './csv.js';
-import { type IngestReport, parseNumber, RowContext } from './ingest.js';
+import { type IngestReport, parseNumber, RowContext, RowProblems } from './ingest.js';
 import { type ColumnMapping, LINE_FIELDS, resolveColumns, tableMapping } from './mapping.js';
 import { type ConsensusLines, type PropLines, parseGameDate, takeRows } from './schema.js';
 
@@ -44,63 +44,70 @@ export function propLinesFromCsv(
   const excluded: Record<string, number> = {};
   const c = (k: string): number => col[k]!;
   const firstSnapshot = new Map<string, string>();
+  const problems = new RowProblems();
   for (let r = 0; r < n; r++) {
-    const row = rows[r]!;
-    if (c('seasonType') >= 0) {
-      const st = row[c('seasonType')]!.trim();
-      if (st.toLowerCase() !== 'regular season') {
-        bump(excluded, `not regular season (${st || 'blank'})`);
+    try {
+      const row = rows[r]!;
+      if (c('seasonType') >= 0) {
+        const st = row[c('seasonType')]!.trim();
+        if (st.toLowerCase() !== 'regular season') {
+          bump(excluded, `not regular season (${st || 'blank'})`);
+          continue;
+        }
+      }
+      const pidRaw = row[c('playerId')]!.trim();
+      if (pidRaw === '') {
+        bump(excluded, 'player not matched to an NBA player id (blank)');
         continue;
       }
-    }
-    const pidRaw = row[c('playerId')]!.trim();
-    if (pidRaw === '') {
-      bump(excluded, 'player not matched to an NBA player id (blank)');
-      continue;
-    }
-    const pid = +pidRaw;
-    if (!Number.isInteger(pid) || pid <= 0) {
-      throw ctx.error(r, c('playerId'), pidRaw, 'is not a player id', 'player ids are positive integers');
-    }
-    const gameId = row[c('gameId')]!.trim();
-    if (gameId === '')
-      throw ctx.error(r, c('gameId'), gameId, 'is a blank game id', 'every line needs its game id');
-    const dateRaw = row[c('date')]!;
-    const date = parseGameDate(dateRaw);
-    if (Number.isNaN(date)) {
-      throw ctx.error(r, c('date'), dateRaw, 'is not a date', 'write dates as YYYY-MM-DD');
-    }
-    const line = parseNumber(ctx, r, c('line'), row[c('line')]!, false, 'the line');
-    if (line < 0) throw ctx.error(r, c('line'), row[c('line')]!, 'is a negative line', 'lines are 0 or more');
-    const odds = (k: 'overOdds' | 'underOdds'): number => {
-      const raw = row[c(k)]!;
-      const v = parseNumber(ctx, r, c(k), raw, true, 'American odds');
-      if (!Number.isNaN(v) && v > -100 && v < 100) {
-        throw ctx.error(
-          r,
-          c(k),
-          raw,
-          'is not American odds',
-          'American odds are <= -100 or >= +100 (e.g. -110, +120)',
-        );
+      const pid = +pidRaw;
+      if (!Number.isInteger(pid) || pid <= 0) {
+        throw ctx.error(r, c('playerId'), pidRaw, 'is not a player id', 'player ids are positive integers');
       }
-      return v;
-    };
-    t.overOdds[r] = odds('overOdds');
-    t.underOdds[r] = odds('underOdds');
-    t.date[r] = date;
-    t.gameId[r] = gameId;
-    t.playerId[r] = pid;
-    t.playerName[r] = row[c('playerName')]!.trim();
-    t.market[r] = c('market') >= 0 ? row[c('market')]!.trim() || 'PRA' : 'PRA';
-    t.book[r] = row[c('book')]!.trim();
-    t.line[r] = line;
-    const ts = c('snapshotTime') >= 0 ? row[c('snapshotTime')]!.trim() : '';
-    t.snapshotTime[r] = ts;
-    const prev = firstSnapshot.get(gameId);
-    if (prev === undefined || ts < prev) firstSnapshot.set(gameId, ts);
-    keep[r] = 1;
+      const gameId = row[c('gameId')]!.trim();
+      if (gameId === '')
+        throw ctx.error(r, c('gameId'), gameId, 'is a blank game id', 'every line needs its game id');
+      const dateRaw = row[c('date')]!;
+      const date = parseGameDate(dateRaw);
+      if (Number.isNaN(date)) {
+        throw ctx.error(r, c('date'), dateRaw, 'is not a date', 'write dates as YYYY-MM-DD');
+      }
+      const line = parseNumber(ctx, r, c('line'), row[c('line')]!, false, 'the line');
+      if (line < 0)
+        throw ctx.error(r, c('line'), row[c('line')]!, 'is a negative line', 'lines are 0 or more');
+      const odds = (k: 'overOdds' | 'underOdds'): number => {
+        const raw = row[c(k)]!;
+        const v = parseNumber(ctx, r, c(k), raw, true, 'American odds');
+        if (!Number.isNaN(v) && v > -100 && v < 100) {
+          throw ctx.error(
+            r,
+            c(k),
+            raw,
+            'is not American odds',
+            'American odds are <= -100 or >= +100 (e.g. -110, +120)',
+          );
+        }
+        return v;
+      };
+      t.overOdds[r] = odds('overOdds');
+      t.underOdds[r] = odds('underOdds');
+      t.date[r] = date;
+      t.gameId[r] = gameId;
+      t.playerId[r] = pid;
+      t.playerName[r] = row[c('playerName')]!.trim();
+      t.market[r] = c('market') >= 0 ? row[c('market')]!.trim() || 'PRA' : 'PRA';
+      t.book[r] = row[c('book')]!.trim();
+      t.line[r] = line;
+      const ts = c('snapshotTime') >= 0 ? row[c('snapshotTime')]!.trim() : '';
+      t.snapshotTime[r] = ts;
+      const prev = firstSnapshot.get(gameId);
+      if (prev === undefined || ts < prev) firstSnapshot.set(gameId, ts);
+      keep[r] = 1;
+    } catch (err) {
+      problems.add(err);
+    }
   }
+  problems.throwIfAny();
   // only each game's first snapshot (later ones can be in-game), one row per book and player-game
   const seen = new Set<string>();
   const idx: number[] = [];
