@@ -1002,8 +1002,7 @@ export class SqliteStore implements TrackingStore, LoggedModelStore {
     const runId = run.run_uuid;
     const runPk = run.run_pk;
     const rowSql = '(?, ?, ?, ?, ?, ?, ?)';
-    const head =
-      'INSERT OR IGNORE INTO metrics (run_pk, key_id, step, timestamp, value, is_nan, model_id) VALUES ';
+    const head = 'INSERT INTO metrics_log (run_pk, key_id, step, timestamp, value, is_nan, model_id) VALUES ';
     const bulk = this.stmt(head + Array(METRIC_CHUNK).fill(rowSql).join(', '));
     const single = this.stmt(head + rowSql);
     const values: unknown[] = new Array(METRIC_CHUNK * 7);
@@ -1145,17 +1144,33 @@ export class SqliteStore implements TrackingStore, LoggedModelStore {
     const keyId = this.keyId(metricKey);
     if (keyId === undefined) return { items: [] };
     // History = clustered table ∪ the not yet merged log (UNION drops points logged twice).
-    const rows = this.all<Omit<MetricRow, 'run_uuid' | 'key'>>(
-      `SELECT step, timestamp, value, is_nan FROM metrics WHERE run_pk = ? AND key_id = ?
-       UNION SELECT step, timestamp, value, is_nan FROM metrics_log WHERE run_pk = ? AND key_id = ?
-       ORDER BY step, timestamp, value, is_nan LIMIT ? OFFSET ?`,
+    // Without pending points the clustered table alone is read, already in order.
+    const pending = this.get(
+      'SELECT 1 FROM metrics_log WHERE run_pk = ? AND key_id = ? LIMIT 1',
       run.run_pk,
       keyId,
-      run.run_pk,
-      keyId,
-      max < 0 ? -1 : max + 1,
-      offset,
     );
+    const limit = max < 0 ? -1 : max + 1;
+    const rows = pending
+      ? this.all<Omit<MetricRow, 'run_uuid' | 'key'>>(
+          `SELECT step, timestamp, value, is_nan FROM metrics WHERE run_pk = ? AND key_id = ?
+           UNION SELECT step, timestamp, value, is_nan FROM metrics_log WHERE run_pk = ? AND key_id = ?
+           ORDER BY step, timestamp, value, is_nan LIMIT ? OFFSET ?`,
+          run.run_pk,
+          keyId,
+          run.run_pk,
+          keyId,
+          limit,
+          offset,
+        )
+      : this.all<Omit<MetricRow, 'run_uuid' | 'key'>>(
+          `SELECT step, timestamp, value, is_nan FROM metrics WHERE run_pk = ? AND key_id = ?
+           ORDER BY step, timestamp, value, is_nan LIMIT ? OFFSET ?`,
+          run.run_pk,
+          keyId,
+          limit,
+          offset,
+        );
     const items = rows.map((m) => ({
       key: metricKey,
       value: metricValue(m.value, m.is_nan),
