@@ -324,6 +324,16 @@ describe('feature values on a hand-checked table', () => {
     expect(at(m, 'usage_proxy_l10', 'g2', 1)).toBeCloseTo(30 / 5 / 30, 5);
   });
 
+  it('data without shooting columns: possession-based features are missing, the rest are computed', () => {
+    const { fga: _a, fta: _b, tov: _c, oreb: _d, ...bare } = t;
+    const mb = buildFeatures(bare, V3_ADVANCED);
+    for (const name of ['usage_proxy_l10', 'opp_def_rating', 'opp_pace']) {
+      expect(Array.from(featureColumn(mb, name)).every(Number.isNaN), name).toBe(true);
+    }
+    expect(at(mb, 'opp_pra_allowed', 'g3', 1)).toBe(30);
+    expect(at(mb, 'pra_l3', 'g4', 1)).toBe(at(m, 'pra_l3', 'g4', 1));
+  });
+
   it('serving: upcoming games without box scores get the same code path, from history alone', () => {
     const history = table(ROWS.slice(0, 6));
     const rows = [6, 7];
