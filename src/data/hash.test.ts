@@ -6,6 +6,7 @@ import { tableToIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Dataset,
+  deriveTeamGames,
   openDataset,
   type PlayerGames,
   readArrowTable,
@@ -71,6 +72,9 @@ describe.skipIf(!hasReal)('dataset hash on real rows (needs ../shared/data/nba)'
     expect(versionOf(readDataset(path.join(dir, 'ds'))).hash).toBe(h);
     expect(tableHash('players', readArrowTable(path.join(dir, 'ds', 'players.arrow')).table)).toBe(h);
     expect(versionOf(openDataset(path.join(dir, 'ds', 'players.arrow'))).hash).toBe(h);
+    const teams = path.join(dir, 'teams.arrow');
+    writeFileSync(teams, tableToIPC(toArrow('teams', deriveTeamGames(base)), 'file'));
+    expect(() => openDataset(teams)).toThrow(/holds the teams table, not player games/);
     // the in-memory column order of the table object does not matter either
     const reordered = Object.fromEntries(Object.entries(base).reverse()) as unknown as PlayerGames;
     expect(tableHash('players', reordered)).toBe(h);

@@ -1,5 +1,6 @@
 /** Ingest files into a dataset, and open a dataset from a folder or a single file. */
 import path from 'node:path';
+import { DataError } from '../errors.js';
 import { deriveTeamGames } from './derive.js';
 import { readPlayerGames, readTeamGames } from './ingest.js';
 import { consensusLines, readPropLines } from './lines.js';
@@ -48,7 +49,12 @@ export function ingestFiles(options: IngestOptions): Dataset {
 export function openDataset(target: string, mapping?: ColumnMapping): Dataset {
   if (isDirectory(target)) return readDataset(target);
   if (/\.(arrow|feather|ipc)$/i.test(target)) {
-    const { table } = readArrowTable(target, 'players');
+    const { kind, table } = readArrowTable(target);
+    if (kind !== 'players') {
+      throw new DataError(
+        `${target}: holds the ${kind} table, not player games. Fix: pass players.arrow or the dataset folder.`,
+      );
+    }
     return { players: table as PlayerGames, source: path.resolve(target), reports: [] };
   }
   const opts: IngestOptions = { playerLogs: target };
