@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ListeningServer, listen } from '../../src/server/index.js';
 import { createTestServer, type TestServer } from './helpers.js';
 import {
   type Exchange,
@@ -220,21 +221,32 @@ async function replay(
 }
 
 for (const file of RECORDINGS) {
-  describe(`replay ${file}`, () => {
-    let server: TestServer;
-    beforeAll(async () => {
-      server = await createTestServer();
-    });
-    afterAll(async () => {
-      await server.close();
-    });
+  for (const mode of ['in-process', 'over HTTP'] as const) {
+    describe(`replay ${file} (${mode})`, () => {
+      let server: TestServer;
+      let live: ListeningServer | undefined;
+      beforeAll(async () => {
+        server = await createTestServer();
+        if (mode === 'over HTTP') {
+          const l = await listen(server.app, { port: 0 });
+          live = l;
+          server.request = (p, init) => fetch(`${l.url}${p}`, init);
+        }
+      });
+      afterAll(async () => {
+        await live?.close();
+        await server.close();
+      });
 
-    it('answers every recorded request as the real MLflow server did', async () => {
-      const exchanges = loadRecording(file);
-      const { passed, failures } = await replay(server, exchanges);
-      const pct = ((100 * passed) / exchanges.length).toFixed(1);
-      process.stderr.write(`replay ${file}: ${passed}/${exchanges.length} exchanges match (${pct}%)\n`);
-      expect(failures, failures.join('\n')).toEqual([]);
+      it('answers every recorded request as the real MLflow server did', async () => {
+        const exchanges = loadRecording(file);
+        const { passed, failures } = await replay(server, exchanges);
+        const pct = ((100 * passed) / exchanges.length).toFixed(1);
+        process.stderr.write(
+          `replay ${file} (${mode}): ${passed}/${exchanges.length} exchanges match (${pct}%)\n`,
+        );
+        expect(failures, failures.join('\n')).toEqual([]);
+      });
     });
-  });
+  }
 }
