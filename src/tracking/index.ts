@@ -27,6 +27,7 @@ export {
   EXPERIMENT_GRAMMAR,
   encodePageToken,
   filterItems,
+  filterRuns,
   type Grammar,
   LOGGED_MODEL_GRAMMAR,
   MODEL_VERSION_GRAMMAR,
@@ -37,6 +38,7 @@ export {
   REGISTERED_MODEL_GRAMMAR,
   RUN_GRAMMAR,
   sortItems,
+  sortRuns,
 } from './search/index.js';
 export type * from './store.js';
 export { isLoggedModelStore } from './store.js';

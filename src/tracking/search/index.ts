@@ -15,5 +15,6 @@ export {
 } from './filter.js';
 export { likeToGlob, likeToRegExp } from './like.js';
 export { decodePageToken, encodePageToken, paginate } from './page-token.js';
+export { filterRuns, runValue, sortRuns } from './runs.js';
 export type { SqlFragment } from './sql.js';
 export { sqlAnd, sqlCompare } from './sql.js';
