@@ -83,6 +83,11 @@ export function createServerApp(options: ServerAppOptions): Hono<Env> {
     ),
   );
 
+  app.use('*', async (c, next) => {
+    await next();
+    c.res.headers.set('X-Content-Type-Options', 'nosniff');
+  });
+
   app.get('/health', (c) => c.text('OK'));
   app.get('/version', (c) => c.text(options.version ?? '0.1.0'));
 

@@ -162,6 +162,8 @@ export function loadAuthConfig(file: string | undefined, env: NodeJS.ProcessEnv 
   return config;
 }
 
+const DUMMY_HASH = hashSecret('propflow-no-such-user');
+
 /**
  * Checks credentials from an `Authorization` header. Successful checks are cached by header
  * value (scrypt is deliberately slow), failures are not.
@@ -193,7 +195,12 @@ export class Authenticator {
       const username = decoded.slice(0, colon);
       const password = decoded.slice(colon + 1);
       const user = this.config.users.find((u) => u.username === username);
-      if (!user || !verifySecret(password, user.passwordHash)) return null;
+      // An unknown user costs the same scrypt work as a wrong password (no user enumeration by timing).
+      if (!user) {
+        verifySecret(password, DUMMY_HASH);
+        return null;
+      }
+      if (!verifySecret(password, user.passwordHash)) return null;
       return { name: user.username, permission: user.permission };
     }
     if (scheme.toLowerCase() === 'bearer') {
