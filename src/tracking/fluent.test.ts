@@ -55,6 +55,7 @@ describe('fluent API', () => {
     mkdirSync(path.join(local, 'sub'), { recursive: true });
     writeFileSync(path.join(local, 'sub', 'f.txt'), 'f');
     await run.logArtifacts(local, 'extra');
+    await run.logInput({ name: 'nba-2024', digest: 'abc', sourceType: 'local', source: '{}' }, 'training');
     await run.end();
     expect(run.isEnded).toBe(true);
 
@@ -96,6 +97,12 @@ describe('fluent API', () => {
       ],
     });
     expect(text(await store.downloadArtifact(run.runId, 'extra/sub/f.txt'))).toBe('f');
+    expect(got.inputs.datasetInputs).toEqual([
+      {
+        tags: [{ key: 'mlflow.data.context', value: 'training' }],
+        dataset: { name: 'nba-2024', digest: 'abc', sourceType: 'local', source: '{}' },
+      },
+    ]);
     // the experiment is reused, not created twice
     expect(await getOrCreateExperiment(store, 'fluent-exp')).toBe(run.experimentId);
     await expect(run.setTag('late', 'x')).rejects.toThrow(/has ended/);

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import { stringify as stringifyYaml } from 'yaml';
 import { AlreadyExistsError, InvalidParameterError, PropflowError } from '../errors.js';
-import type { Metric, Run, RunInfo, RunStatus, Tag } from './entities.js';
+import type { Dataset, Metric, Run, RunInfo, RunStatus, Tag } from './entities.js';
 import { MLFLOW_TAGS } from './entities.js';
 import type { TrackingStore } from './store.js';
 import { openStore } from './uri.js';
@@ -196,6 +196,17 @@ export class ActiveRun {
     for (let i = 0; i < list.length; i += LIMITS.tagsPerBatch) {
       await this.store.logBatch(this.runId, { tags: list.slice(i, i + LIMITS.tagsPerBatch) });
     }
+  }
+
+  /**
+   * Record a dataset the run used (`log-inputs`), with its context (`training`, `validation`…)
+   * as the `mlflow.data.context` input tag, as MLflow's `log_input` does.
+   */
+  async logInput(dataset: Dataset, context?: string, tags: TagInput = []): Promise<void> {
+    this.assertOpen(`log input '${dataset.name}'`);
+    const inputTags = toTagList(tags);
+    if (context !== undefined) inputTags.push({ key: 'mlflow.data.context', value: context });
+    await this.store.logInputs(this.runId, [{ tags: inputTags, dataset }]);
   }
 
   /** Write bytes or text to `artifactPath` inside the run's artifacts. */
