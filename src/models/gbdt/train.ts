@@ -184,44 +184,60 @@ export function trainTrees(
   const trees: Tree[] = [];
 
   for (let iter = 0; iter < params.nEstimators; iter++) {
-    // gradients (hessians are all 1)
+    // gradients (hessians are all 1) and their largest magnitude
+    let maxAbs = 0;
     if (loss === 'squared') {
-      for (let i = 0; i < n; i++) grad[i] = score[i]! - yv[i]!;
+      for (let i = 0; i < n; i++) {
+        const g = score[i]! - yv[i]!;
+        grad[i] = g;
+        const a = g < 0 ? -g : g;
+        if (a > maxAbs) maxAbs = a;
+      }
     } else if (loss === 'absolute') {
       for (let i = 0; i < n; i++) {
         const d = score[i]! - yv[i]!;
         grad[i] = d > 0 ? 1 : d < 0 ? -1 : 0;
       }
+      maxAbs = 1;
     } else {
       for (let i = 0; i < n; i++) {
-        const d = score[i]! - yv[i]!;
-        grad[i] = Math.min(delta, Math.max(-delta, d));
+        const g = Math.min(delta, Math.max(-delta, score[i]! - yv[i]!));
+        grad[i] = g;
+        const a = g < 0 ? -g : g;
+        if (a > maxAbs) maxAbs = a;
       }
     }
-    // quantised gradients packed with a unit count (see histogram.ts)
-    let maxAbs = 0;
-    for (let i = 0; i < n; i++) {
-      const a = Math.abs(grad[i]!);
-      if (a > maxAbs) maxAbs = a;
-    }
+    // quantised gradients packed with a unit count (see histogram.ts), row sample, and the
+    // root's quantised gradient sum
     const step = maxAbs > 0 ? maxAbs / pk.qmax : 1;
     const invStep = 1 / step;
-    for (let i = 0; i < n; i++) packed[i] = Math.round(grad[i]! * invStep) * pk.scale + 1;
-    // row sample
+    const packScale = pk.scale;
     let m = 0;
+    let G0 = 0;
     if (params.subsample < 1) {
       for (let i = 0; i < n; i++) {
+        const q = Math.round(grad[i]! * invStep);
+        packed[i] = q * packScale + 1;
         const take = rng() < params.subsample ? 1 : 0;
         inSample[i] = take;
-        if (take) rowIdx[m++] = i;
+        if (take) {
+          rowIdx[m++] = i;
+          G0 += q;
+        }
       }
       if (m === 0) {
         rowIdx[0] = 0;
         inSample[0] = 1;
         m = 1;
+        G0 = Math.round(grad[0]! * invStep);
       }
     } else {
-      for (let i = 0; i < n; i++) rowIdx[i] = i;
+      for (let i = 0; i < n; i++) {
+        const q = Math.round(grad[i]! * invStep);
+        packed[i] = q * packScale + 1;
+        rowIdx[i] = i;
+        G0 += q;
+      }
       m = n;
     }
     // column sample: active = sampled ∩ splittable
@@ -248,8 +264,6 @@ export function trainTrees(
     };
 
     const tree = new TreeBuilder();
-    let G0 = 0;
-    for (let i = 0; i < m; i++) G0 += Math.floor(packed[rowIdx[i]!]! / pk.scale);
     const root: Work = {
       node: tree.add((lr * -G0 * step) / (m + lambda), m),
       start: 0,
