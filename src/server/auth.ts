@@ -162,7 +162,7 @@ export function loadAuthConfig(file: string | undefined, env: NodeJS.ProcessEnv 
   return config;
 }
 
-const DUMMY_HASH = hashSecret('propflow-no-such-user');
+let dummyHash: string | undefined;
 
 /**
  * Checks credentials from an `Authorization` header. Successful checks are cached by header
@@ -197,7 +197,8 @@ export class Authenticator {
       const user = this.config.users.find((u) => u.username === username);
       // An unknown user costs the same scrypt work as a wrong password (no user enumeration by timing).
       if (!user) {
-        verifySecret(password, DUMMY_HASH);
+        dummyHash ??= hashSecret('propflow-no-such-user');
+        verifySecret(password, dummyHash);
         return null;
       }
       if (!verifySecret(password, user.passwordHash)) return null;
