@@ -54,6 +54,21 @@ function optional<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], u
   };
 }
 
+/** The paging and ordering fields every search request shares, as store options. */
+function searchOptions(req: {
+  filter?: string | undefined;
+  order_by?: string[] | undefined;
+  max_results?: number | undefined;
+  page_token?: string | undefined;
+}) {
+  return optional({
+    filter: req.filter,
+    orderBy: req.order_by,
+    maxResults: req.max_results,
+    pageToken: req.page_token,
+  });
+}
+
 function paged<T>(key: string, items: T[], token: string | undefined, encode: (item: T) => Json): Json {
   return {
     ...(items.length > 0 ? { [key]: items.map(encode) } : {}),
@@ -174,15 +189,10 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
       return { experiment: experimentToWire(exp) };
     },
     searchExperiments: async (req) => {
-      const page = await store.searchExperiments(
-        optional({
-          filter: req.filter,
-          orderBy: req.order_by,
-          maxResults: req.max_results,
-          pageToken: req.page_token,
-          viewType: req.view_type,
-        }),
-      );
+      const page = await store.searchExperiments({
+        ...searchOptions(req),
+        ...optional({ viewType: req.view_type }),
+      });
       return paged('experiments', page.items, page.nextPageToken, experimentToWire);
     },
     updateExperiment: async (req) => {
@@ -257,16 +267,11 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
     },
     getRun: async (req) => ({ run: runToWire(await store.getRun(runIdOf(req))) }),
     searchRuns: async (req) => {
-      const page = await store.searchRuns(
-        optional({
-          experimentIds: req.experiment_ids ?? [],
-          filter: req.filter,
-          orderBy: req.order_by,
-          maxResults: req.max_results,
-          pageToken: req.page_token,
-          viewType: req.run_view_type,
-        }),
-      );
+      const page = await store.searchRuns({
+        experimentIds: req.experiment_ids ?? [],
+        ...searchOptions(req),
+        ...optional({ viewType: req.run_view_type }),
+      });
       return paged('runs', page.items, page.nextPageToken, runToWire);
     },
     listArtifacts: async (req) => {
@@ -388,9 +393,7 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
       // MLflow 3 clients append "tag.`mlflow.prompt.is_prompt` != 'true'" to every search; in
       // MLflow a model without that tag matches it. Apply it here as "not a prompt".
       const { filter, excludePrompts } = splitPromptClause(req.filter);
-      const page = await store.searchRegisteredModels(
-        optional({ filter, orderBy: req.order_by, maxResults: req.max_results, pageToken: req.page_token }),
-      );
+      const page = await store.searchRegisteredModels(searchOptions({ ...req, filter }));
       const items = excludePrompts
         ? page.items.filter(
             (m) => !m.tags.some((t) => t.key === PROMPT_TAG && t.value.toLowerCase() === 'true'),
@@ -481,14 +484,7 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
       model_version: modelVersionToWire(await store.getModelVersion(req.name, req.version)),
     }),
     searchModelVersions: async (req) => {
-      const page = await store.searchModelVersions(
-        optional({
-          filter: req.filter,
-          orderBy: req.order_by,
-          maxResults: req.max_results,
-          pageToken: req.page_token,
-        }),
-      );
+      const page = await store.searchModelVersions(searchOptions(req));
       return paged('model_versions', page.items, page.nextPageToken, modelVersionToWire);
     },
     getModelVersionDownloadUri: async (req) => {

@@ -444,12 +444,7 @@ export class RestStore implements TrackingStore, LoggedModelStore {
   }
 
   async searchRegisteredModels(options: SearchModelsOptions = {}): Promise<Page<RegisteredModel>> {
-    const res = await this.call('searchRegisteredModels', {
-      filter: options.filter,
-      max_results: options.maxResults ?? 100,
-      order_by: options.orderBy,
-      page_token: options.pageToken,
-    });
+    const res = await this.call('searchRegisteredModels', searchModelsFields(options, 100));
     return page((res.registered_models ?? []).map(registeredModelFromWire), res.next_page_token);
   }
 
@@ -512,12 +507,7 @@ export class RestStore implements TrackingStore, LoggedModelStore {
   }
 
   async searchModelVersions(options: SearchModelsOptions = {}): Promise<Page<ModelVersion>> {
-    const res = await this.call('searchModelVersions', {
-      filter: options.filter,
-      max_results: options.maxResults ?? 10_000,
-      order_by: options.orderBy,
-      page_token: options.pageToken,
-    });
+    const res = await this.call('searchModelVersions', searchModelsFields(options, 10_000));
     return page((res.model_versions ?? []).map(modelVersionFromWire), res.next_page_token);
   }
 
@@ -619,6 +609,16 @@ export class RestStore implements TrackingStore, LoggedModelStore {
 function orderByToLoggedModelWire(clause: string): { field_name: string; ascending: boolean } {
   const m = /^\s*(.+?)(?:\s+(ASC|DESC))?\s*$/i.exec(clause);
   return { field_name: m?.[1] ?? clause, ascending: (m?.[2] ?? 'ASC').toUpperCase() === 'ASC' };
+}
+
+/** Request fields of the registry searches (MLflow's default page sizes differ per search). */
+function searchModelsFields(options: SearchModelsOptions, defaultMax: number): Record<string, unknown> {
+  return {
+    filter: options.filter,
+    max_results: options.maxResults ?? defaultMax,
+    order_by: options.orderBy,
+    page_token: options.pageToken,
+  };
 }
 
 function page<T>(items: T[], token: string | undefined): Page<T> {
