@@ -15,6 +15,14 @@ export {
 } from './filter.js';
 export { likeToGlob, likeToRegExp } from './like.js';
 export { decodePageToken, encodePageToken, paginate } from './page-token.js';
+export {
+  isPrompt,
+  PROMPT_TAG,
+  parseRegistryFilter,
+  queriesPrompts,
+  type RegistryFilter,
+  registryFilter,
+} from './registry.js';
 export { filterRuns, runValue, sortRuns } from './runs.js';
 export type { SqlFragment } from './sql.js';
-export { sqlAnd, sqlCompare } from './sql.js';
+export { sqlAnd, sqlCompare, sqlNotTagged } from './sql.js';

@@ -38,3 +38,14 @@ export function sqlAnd(fragments: readonly SqlFragment[]): SqlFragment {
     params: fragments.flatMap((f) => f.params),
   };
 }
+
+/**
+ * `NOT EXISTS` a row in `tagTable` (alias `p`) holding tag `key` with exactly `value` for the
+ * row joined by `join` (e.g. `p.name = m.name`): the SQL form of "not a prompt" (`registry.ts`).
+ */
+export function sqlNotTagged(tagTable: string, join: string, key: string, value: string): SqlFragment {
+  return {
+    sql: `NOT EXISTS (SELECT 1 FROM ${tagTable} p WHERE ${join} AND p.key = ? AND p.value = ?)`,
+    params: [key, value],
+  };
+}
