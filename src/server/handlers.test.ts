@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkArtifactPath, decodeArtifactPath, mlflowArtifactsPath } from './artifacts.js';
-import { pythonJson, splitPromptClause } from './handlers.js';
+import { pythonJson } from './handlers.js';
 
 describe('server helpers', () => {
   it('writes JSON as Python json.dumps does (clients parse and compare these tag values)', () => {
@@ -8,19 +8,6 @@ describe('server helpers', () => {
     expect(pythonJson(value)).toBe(
       '[{"name": "\\u00e9\\u2028x\\"", "version": 1, "f": 1.5, "n": null, "b": true, "nested": {"a": []}}]',
     );
-  });
-
-  it("splits MLflow 3's not-a-prompt clause off registered-model filters", () => {
-    expect(splitPromptClause("name LIKE 'a%' AND tag.`mlflow.prompt.is_prompt` != 'true'")).toEqual({
-      filter: "name LIKE 'a%'",
-      excludePrompts: true,
-    });
-    expect(splitPromptClause("tags.`mlflow.prompt.is_prompt` != 'true'")).toEqual({
-      filter: undefined,
-      excludePrompts: true,
-    });
-    expect(splitPromptClause("name = 'x'")).toEqual({ filter: "name = 'x'", excludePrompts: false });
-    expect(splitPromptClause(undefined)).toEqual({ filter: undefined, excludePrompts: false });
   });
 
   it('decodes artifact paths once and refuses what is left encoded', () => {

@@ -95,22 +95,6 @@ export function pythonJson(value: unknown): string {
 
 const LOGGED_MODEL_SOURCE = /^models:\/(m-[0-9a-f]+)\/?$/;
 
-const PROMPT_TAG = 'mlflow.prompt.is_prompt';
-const PROMPT_CLAUSE =
-  /^(.*?)(?:\s+and\s+)?\btags?\.(?:`mlflow\.prompt\.is_prompt`|"mlflow\.prompt\.is_prompt"|mlflow\.prompt\.is_prompt)\s*!=\s*'true'\s*$/i;
-
-/** Split MLflow 3's "not a prompt" clause off the end of a registered-model filter. */
-export function splitPromptClause(filter: string | undefined): {
-  filter: string | undefined;
-  excludePrompts: boolean;
-} {
-  if (filter === undefined) return { filter, excludePrompts: false };
-  const m = PROMPT_CLAUSE.exec(filter.trim());
-  if (!m) return { filter, excludePrompts: false };
-  const rest = (m[1] ?? '').trim();
-  return { filter: rest === '' ? undefined : rest, excludePrompts: true };
-}
-
 export interface HandlerDeps {
   store: TrackingStore;
   artifacts: ArtifactService;
@@ -209,6 +193,10 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
     },
     setExperimentTag: async (req) => {
       await store.setExperimentTag(req.experiment_id, req.key, req.value);
+      return EMPTY;
+    },
+    deleteExperimentTag: async (req) => {
+      await store.deleteExperimentTag(req.experiment_id, req.key);
       return EMPTY;
     },
 
@@ -390,16 +378,8 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
       registered_model: registeredModelToWire(await store.getRegisteredModel(req.name)),
     }),
     searchRegisteredModels: async (req) => {
-      // MLflow 3 clients append "tag.`mlflow.prompt.is_prompt` != 'true'" to every search; in
-      // MLflow a model without that tag matches it. Apply it here as "not a prompt".
-      const { filter, excludePrompts } = splitPromptClause(req.filter);
-      const page = await store.searchRegisteredModels(searchOptions({ ...req, filter }));
-      const items = excludePrompts
-        ? page.items.filter(
-            (m) => !m.tags.some((t) => t.key === PROMPT_TAG && t.value.toLowerCase() === 'true'),
-          )
-        : page.items;
-      return paged('registered_models', items, page.nextPageToken, registeredModelToWire);
+      const page = await store.searchRegisteredModels(searchOptions(req));
+      return paged('registered_models', page.items, page.nextPageToken, registeredModelToWire);
     },
     getLatestVersions: async (req) => {
       const versions = await store.getLatestVersions(req.name, req.stages as ModelStage[] | undefined);
@@ -418,8 +398,6 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
       return EMPTY;
     },
     deleteRegisteredModelAlias: async (req) => {
-      // As MLflow: deleting an alias that is not set is an error, not a no-op.
-      await store.getModelVersionByAlias(req.name, req.alias);
       await store.deleteRegisteredModelAlias(req.name, req.alias);
       return EMPTY;
     },
@@ -566,17 +544,7 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
       return EMPTY;
     },
     logLoggedModelParams: async (req) => {
-      const s = logged('logged-models/params') as LoggedModelStore & {
-        logLoggedModelParams?: (id: string, params: Array<{ key: string; value: string }>) => Promise<void>;
-      };
-      await s.getLoggedModel(req.model_id);
-      if (typeof s.logLoggedModelParams !== 'function') {
-        throw new PropflowError(
-          'logged-models/params: this tracking store cannot add params to a logged model after creation.',
-          'NOT_IMPLEMENTED',
-        );
-      }
-      await s.logLoggedModelParams(
+      await logged('logged-models/params').logLoggedModelParams(
         req.model_id,
         (req.params ?? []).map((p) => ({ key: p.key, value: p.value })),
       );

@@ -95,6 +95,8 @@ export interface TrackingStore {
   deleteExperiment(experimentId: string): Promise<void>;
   restoreExperiment(experimentId: string): Promise<void>;
   setExperimentTag(experimentId: string, key: string, value: string): Promise<void>;
+  /** Remove a tag of an active experiment; a tag that is not set is RESOURCE_DOES_NOT_EXIST (MLflow 3). */
+  deleteExperimentTag(experimentId: string, key: string): Promise<void>;
 
   // ── runs ───────────────────────────────────────────────────────────────────
   createRun(options: CreateRunOptions): Promise<Run>;
@@ -136,6 +138,7 @@ export interface TrackingStore {
   setRegisteredModelTag(name: string, key: string, value: string): Promise<void>;
   deleteRegisteredModelTag(name: string, key: string): Promise<void>;
   setRegisteredModelAlias(name: string, alias: string, version: string): Promise<void>;
+  /** An alias that is not set is INVALID_PARAMETER_VALUE `Registered model alias <alias> not found.` (MLflow). */
   deleteRegisteredModelAlias(name: string, alias: string): Promise<void>;
   getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion>;
   /** Latest version per stage (all stages when `stages` is empty or absent). */
@@ -191,6 +194,8 @@ export interface LoggedModelStore {
   finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel>;
   searchLoggedModels(options: SearchLoggedModelsOptions): Promise<Page<LoggedModel>>;
   setLoggedModelTags(modelId: string, tags: Tag[]): Promise<void>;
+  /** Add params after creation; a param logged again must keep its value (as run params). */
+  logLoggedModelParams(modelId: string, params: Param[]): Promise<void>;
   deleteLoggedModelTag(modelId: string, key: string): Promise<void>;
   deleteLoggedModel(modelId: string): Promise<void>;
   /** Record logged models as outputs of a run (`runs/outputs`). */

@@ -200,10 +200,16 @@ export function validateParamKeysUnique(params: readonly Param[]): void {
   }
 }
 
-/** The message MLflow gives when a param is logged again with another value. */
-export function paramChangedError(runId: string, key: string, oldValue: string, newValue: string) {
+/** The message MLflow gives when a param of a run (or logged model) is logged again with another value. */
+export function paramChangedError(
+  ownerId: string,
+  key: string,
+  oldValue: string,
+  newValue: string,
+  owner: 'run' | 'logged model' = 'run',
+) {
   return new InvalidParameterError(
-    `Changing param values is not allowed. Param with key='${key}' was already logged with value='${oldValue}' for run ID='${runId}'. Attempted logging new value '${newValue}'.`,
+    `Changing param values is not allowed. Param with key='${key}' was already logged with value='${oldValue}' for ${owner} ID='${ownerId}'. Attempted logging new value '${newValue}'.`,
   );
 }
 

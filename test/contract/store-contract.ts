@@ -119,6 +119,26 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
         expect(await store.getExperimentByName(`${prefix}-no-such-experiment`)).toBeNull();
       });
 
+      it('deletes an experiment tag; a tag that is not set is reported (MLflow 3)', async (ctx) => {
+        const id = await newExperiment('tag-delete');
+        await store.setExperimentTag(id, 'keep', '1');
+        await store.setExperimentTag(id, 'drop', '2');
+        try {
+          await store.deleteExperimentTag(id, 'drop');
+        } catch (err) {
+          if (err instanceof PropflowError && err.code === 'ENDPOINT_NOT_FOUND') {
+            ctx.skip(`the server has no experiments/delete-experiment-tag (MLflow 2): ${err.message}`);
+          }
+          throw err;
+        }
+        expect((await store.getExperiment(id)).tags).toEqual([{ key: 'keep', value: '1' }]);
+        const missing = await expectCode(store.deleteExperimentTag(id, 'drop'), 'RESOURCE_DOES_NOT_EXIST');
+        expect(missing.message).toBe(`No tag with name: drop in experiment with id ${id}`);
+        await expectCode(store.deleteExperimentTag('987654321', 'keep'), 'RESOURCE_DOES_NOT_EXIST');
+        await store.deleteExperiment(id);
+        await expectCode(store.deleteExperimentTag(id, 'keep'), 'INVALID_PARAMETER_VALUE');
+      });
+
       it('rejects a duplicate name and reports a missing id', async () => {
         await expectCode(store.createExperiment(`${prefix}-main`), 'RESOURCE_ALREADY_EXISTS');
         const err = await expectCode(store.getExperiment('987654321'), 'RESOURCE_DOES_NOT_EXIST');
@@ -599,6 +619,31 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
         await store.deleteRegisteredModel(other);
         await expectCode(store.getRegisteredModel(other), 'RESOURCE_DOES_NOT_EXIST');
       });
+
+      it('hides prompts as MLflow 3 does; any other tag comparison, != included, needs the tag', async () => {
+        const plain = modelName('pr-plain');
+        const prompt = modelName('pr-prompt');
+        const teamA = modelName('pr-team-a');
+        const teamB = modelName('pr-team-b');
+        await store.createRegisteredModel(plain);
+        await store.createRegisteredModel(prompt, {
+          tags: [{ key: 'mlflow.prompt.is_prompt', value: 'true' }],
+        });
+        await store.createRegisteredModel(teamA, { tags: [{ key: 'team', value: 'a' }] });
+        await store.createRegisteredModel(teamB, { tags: [{ key: 'team', value: 'b' }] });
+        const names = async (filter: string) =>
+          (await store.searchRegisteredModels({ filter: `name LIKE '${prefix}-pr-%' and ${filter}` })).items
+            .map((m) => m.name)
+            .sort();
+        // What every MLflow 3 client appends to a registered-model search.
+        expect(await names("tag.`mlflow.prompt.is_prompt` != 'true'")).toEqual([plain, teamA, teamB].sort());
+        expect(await names("tags.`mlflow.prompt.is_prompt` = 'true'")).toEqual([prompt]);
+        expect(await names("tags.team != 'a'")).toEqual([teamB]);
+        const versions = await store.searchModelVersions({
+          filter: `name = '${prompt}' and tags.\`mlflow.prompt.is_prompt\` != 'true'`,
+        });
+        expect(versions.items).toEqual([]);
+      });
     });
 
     describe('model versions, stages and aliases', () => {
@@ -693,6 +738,16 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
         await store.setRegisteredModelAlias(name, 'challenger', '1');
         await store.deleteRegisteredModelAlias(name, 'challenger');
         await expectCode(store.getModelVersionByAlias(name, 'challenger'), 'INVALID_PARAMETER_VALUE');
+        // As MLflow: deleting an alias that is not set is an error, not a no-op.
+        const unset = await expectCode(
+          store.deleteRegisteredModelAlias(name, 'challenger'),
+          'INVALID_PARAMETER_VALUE',
+        );
+        expect(unset.message).toBe('Registered model alias challenger not found.');
+        await expectCode(
+          store.deleteRegisteredModelAlias(`${prefix}-no-such-model`, 'challenger'),
+          'RESOURCE_DOES_NOT_EXIST',
+        );
       });
 
       it('deletes a version', async () => {
@@ -735,10 +790,26 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
         });
         const ready = await s.finalizeLoggedModel(created.modelId, 'LOGGED_MODEL_READY');
         expect(ready.status).toBe('LOGGED_MODEL_READY');
+        await s.logLoggedModelParams(created.modelId, [
+          { key: 'alpha', value: '0.5' },
+          { key: 'depth', value: '6' },
+        ]);
+        await expectCode(
+          s.logLoggedModelParams(created.modelId, [{ key: 'alpha', value: '0.9' }]),
+          'INVALID_PARAMETER_VALUE',
+        );
+        await expectCode(
+          s.logLoggedModelParams('m-0123456789abcdef0123456789abcdef', [{ key: 'a', value: '1' }]),
+          'RESOURCE_DOES_NOT_EXIST',
+        );
         await s.setLoggedModelTags(created.modelId, [{ key: 'k', value: 'v' }]);
         await s.deleteLoggedModelTag(created.modelId, 'mlflow.user');
         const got = await s.getLoggedModel(created.modelId);
         expect(got.tags).toEqual([{ key: 'k', value: 'v' }]);
+        expect(got.params).toEqual([
+          { key: 'alpha', value: '0.5' },
+          { key: 'depth', value: '6' },
+        ]);
         expect(got.metrics.map((m) => m.key)).toEqual(['loss']);
         const found = await s.searchLoggedModels({ experimentIds: [experimentId], filter: "name = 'model'" });
         expect(found.items.map((m) => m.modelId)).toContain(created.modelId);

@@ -1,6 +1,6 @@
 /**
  * Every tracking, registry and mlflow-artifacts route MLflow 2.12.2 declares (and the MLflow 3
- * logged-model routes) is served, under both `/api/2.0/` and `/ajax-api/2.0/`.
+ * logged-model, run-output and experiment-tag deletion routes) is served, under both `/api/2.0/` and `/ajax-api/2.0/`.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -29,12 +29,15 @@ describe('declared MLflow routes', () => {
   const v2 = declaredRoutes('endpoints-2.12.2.txt', () => true);
   const v3 = declaredRoutes(
     'endpoints-3.11.2.dev0.txt',
-    (p) => p.includes('/logged-models') || p.endsWith('/runs/outputs'),
+    (p) =>
+      p.includes('/logged-models') ||
+      p.endsWith('/runs/outputs') ||
+      p.endsWith('/experiments/delete-experiment-tag'),
   );
 
   it('lists what the contract folder declares', () => {
     expect(v2.length).toBe(54);
-    expect(v3.length).toBe(10);
+    expect(v3.length).toBe(11);
   });
 
   for (const prefix of ['/api/2.0/', '/ajax-api/2.0/']) {

@@ -151,6 +151,13 @@ export const endpoints = {
     z.object({ experiment_id: idString, key: z.string(), value: z.string() }),
     empty,
   ),
+  deleteExperimentTag: endpoint(
+    'deleteExperimentTag',
+    'POST',
+    'mlflow/experiments/delete-experiment-tag',
+    z.object({ experiment_id: idString, key: z.string() }),
+    empty,
+  ),
 
   // ── runs ───────────────────────────────────────────────────────────────────
   createRun: endpoint(

@@ -229,6 +229,10 @@ export class RestStore implements TrackingStore, LoggedModelStore {
     await this.call('setExperimentTag', { experiment_id: experimentId, key, value });
   }
 
+  async deleteExperimentTag(experimentId: string, key: string): Promise<void> {
+    await this.call('deleteExperimentTag', { experiment_id: experimentId, key });
+  }
+
   // ── runs ───────────────────────────────────────────────────────────────────
 
   async createRun(options: CreateRunOptions): Promise<Run> {
@@ -583,6 +587,18 @@ export class RestStore implements TrackingStore, LoggedModelStore {
 
   async setLoggedModelTags(modelId: string, tags: Tag[]): Promise<void> {
     await this.call('setLoggedModelTags', { tags: tags.map(tagToWire) }, { model_id: modelId });
+  }
+
+  async logLoggedModelParams(modelId: string, params: Param[]): Promise<void> {
+    // As the Python client: batches of 100 (MLflow's per-request param limit).
+    for (let i = 0; i < params.length; i += LOG_BATCH_LIMITS.params) {
+      const batch = params.slice(i, i + LOG_BATCH_LIMITS.params);
+      await this.call(
+        'logLoggedModelParams',
+        { model_id: modelId, params: batch.map(tagToWire) },
+        { model_id: modelId },
+      );
+    }
   }
 
   async deleteLoggedModelTag(modelId: string, key: string): Promise<void> {

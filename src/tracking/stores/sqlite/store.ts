@@ -43,7 +43,9 @@ import {
   LOGGED_MODEL_GRAMMAR,
   MODEL_VERSION_GRAMMAR,
   type OrderClause,
+  PROMPT_TAG,
   parseOrderBy,
+  parseRegistryFilter,
   parseSearchFilter,
   REGISTERED_MODEL_GRAMMAR,
   RUN_GRAMMAR,
@@ -51,6 +53,7 @@ import {
   sortItems,
   sqlAnd,
   sqlCompare,
+  sqlNotTagged,
 } from '../../search/index.js';
 import type {
   CreateLoggedModelOptions,
@@ -590,6 +593,21 @@ export class SqliteStore implements TrackingStore, LoggedModelStore {
     });
   }
 
+  async deleteExperimentTag(experimentId: string, key: string): Promise<void> {
+    this.tx(() => {
+      const row = this.experimentRow(experimentId);
+      this.requireActiveExperiment(row);
+      const info = this.run(
+        'DELETE FROM experiment_tags WHERE experiment_id = ? AND key = ?',
+        row.experiment_id,
+        key,
+      );
+      if (info.changes === 0) {
+        throw new NotFoundError(`No tag with name: ${key} in experiment with id ${experimentId}`);
+      }
+    });
+  }
+
   private requireActiveExperiment(row: ExperimentRow): void {
     if (row.lifecycle_stage !== 'active') {
       throw new InvalidParameterError(
@@ -938,22 +956,7 @@ export class SqliteStore implements TrackingStore, LoggedModelStore {
     const keyIds = metrics.length > 0 ? this.internKeys(metrics) : null;
     this.tx(() => {
       const run = this.activeRunRow(runId);
-      for (const p of params) {
-        const info = this.run(
-          'INSERT INTO params (run_uuid, key, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
-          runId,
-          p.key,
-          p.value,
-        );
-        if (info.changes === 0) {
-          const old = this.get<{ value: string }>(
-            'SELECT value FROM params WHERE run_uuid = ? AND key = ?',
-            runId,
-            p.key,
-          );
-          if (old && old.value !== p.value) throw paramChangedError(runId, p.key, old.value, p.value);
-        }
-      }
+      this.insertParams('params', 'run_uuid', runId, params, 'run');
       for (const t of tags) {
         this.run(
           'INSERT OR REPLACE INTO tags (run_uuid, key, value) VALUES (?, ?, ?)',
@@ -966,6 +969,32 @@ export class SqliteStore implements TrackingStore, LoggedModelStore {
       }
       if (keyIds) this.insertMetrics(run, metrics, keyIds);
     });
+  }
+
+  /** Insert params of a run or logged model: logging one again is fine, changing its value is not (MLflow). */
+  private insertParams(
+    table: 'params' | 'logged_model_params',
+    idColumn: 'run_uuid' | 'model_id',
+    id: string,
+    params: readonly Param[],
+    owner: 'run' | 'logged model',
+  ): void {
+    for (const p of params) {
+      const info = this.run(
+        `INSERT INTO ${table} (${idColumn}, key, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+        id,
+        p.key,
+        p.value,
+      );
+      if (info.changes === 0) {
+        const old = this.get<{ value: string }>(
+          `SELECT value FROM ${table} WHERE ${idColumn} = ? AND key = ?`,
+          id,
+          p.key,
+        );
+        if (old && old.value !== p.value) throw paramChangedError(id, p.key, old.value, p.value, owner);
+      }
+    }
   }
 
   /** Interned ids of the batch's metric keys, in batch order (new keys committed on their own). */
@@ -1381,7 +1410,10 @@ export class SqliteStore implements TrackingStore, LoggedModelStore {
 
   async searchRegisteredModels(options: SearchModelsOptions = {}): Promise<Page<RegisteredModel>> {
     const max = validateMaxResults(options.maxResults, MODEL_SEARCH_DEFAULT, MODEL_SEARCH_MAX);
-    const filters = parseSearchFilter(options.filter, REGISTERED_MODEL_GRAMMAR);
+    const { comparisons: filters, excludePrompts } = parseRegistryFilter(
+      options.filter,
+      REGISTERED_MODEL_GRAMMAR,
+    );
     const order = parseOrderBy(options.orderBy, REGISTERED_MODEL_GRAMMAR);
     const offset = decodePageToken(options.pageToken);
     const where = filters.map((c) => {
@@ -1394,6 +1426,7 @@ export class SqliteStore implements TrackingStore, LoggedModelStore {
       }
       return sqlCompare('m.name', c);
     });
+    if (excludePrompts) where.push(sqlNotTagged('registered_model_tags', 'p.name = m.name', PROMPT_TAG, 'true'));
     const cols: Record<string, string> = {
       name: 'm.name',
       creation_timestamp: 'm.creation_time',
@@ -1450,7 +1483,9 @@ export class SqliteStore implements TrackingStore, LoggedModelStore {
   async deleteRegisteredModelAlias(name: string, alias: string): Promise<void> {
     this.tx(() => {
       this.modelRow(name);
-      this.run('DELETE FROM registered_model_aliases WHERE name = ? AND alias = ?', name, alias);
+      const info = this.run('DELETE FROM registered_model_aliases WHERE name = ? AND alias = ?', name, alias);
+      // As MLflow: deleting an alias that is not set is an error, not a no-op.
+      if (info.changes === 0) throw new InvalidParameterError(`Registered model alias ${alias} not found.`);
     });
   }
 
@@ -1574,7 +1609,7 @@ export class SqliteStore implements TrackingStore, LoggedModelStore {
 
   async searchModelVersions(options: SearchModelsOptions = {}): Promise<Page<ModelVersion>> {
     const max = validateMaxResults(options.maxResults, VERSION_SEARCH_DEFAULT, VERSION_SEARCH_MAX);
-    const filters = parseSearchFilter(options.filter, MODEL_VERSION_GRAMMAR);
+    const { comparisons: filters, excludePrompts } = parseRegistryFilter(options.filter, MODEL_VERSION_GRAMMAR);
     const order = parseOrderBy(options.orderBy, MODEL_VERSION_GRAMMAR);
     const offset = decodePageToken(options.pageToken);
     const cols: Record<string, string> = {
@@ -1596,6 +1631,8 @@ export class SqliteStore implements TrackingStore, LoggedModelStore {
       }
       return sqlCompare(cols[c.key]!, c);
     });
+    // As MLflow: a version is hidden when any version of its model carries the prompt tag.
+    if (excludePrompts) where.push(sqlNotTagged('model_version_tags', 'p.name = v.name', PROMPT_TAG, 'true'));
     const orderSql = order.map((o) => `${cols[o.key]} ${o.ascending ? 'ASC' : 'DESC'}`);
     orderSql.push('v.name ASC', 'v.version DESC');
     return this.searchPage<VersionRow, ModelVersion>('model_versions v', where, orderSql, max, offset, (r) =>
@@ -1844,6 +1881,20 @@ export class SqliteStore implements TrackingStore, LoggedModelStore {
           t.key,
           t.value,
         );
+      this.run(
+        'UPDATE logged_models SET last_updated_timestamp_ms = ? WHERE model_id = ?',
+        Date.now(),
+        modelId,
+      );
+    });
+  }
+
+  async logLoggedModelParams(modelId: string, params: Param[]): Promise<void> {
+    const valid = params.map(validateParam);
+    validateParamKeysUnique(valid);
+    this.tx(() => {
+      this.loggedModelRow(modelId);
+      this.insertParams('logged_model_params', 'model_id', modelId, valid, 'logged model');
       this.run(
         'UPDATE logged_models SET last_updated_timestamp_ms = ? WHERE model_id = ?',
         Date.now(),
