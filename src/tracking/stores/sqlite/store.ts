@@ -1426,7 +1426,8 @@ export class SqliteStore implements TrackingStore, LoggedModelStore {
       }
       return sqlCompare('m.name', c);
     });
-    if (excludePrompts) where.push(sqlNotTagged('registered_model_tags', 'p.name = m.name', PROMPT_TAG, 'true'));
+    if (excludePrompts)
+      where.push(sqlNotTagged('registered_model_tags', 'p.name = m.name', PROMPT_TAG, 'true'));
     const cols: Record<string, string> = {
       name: 'm.name',
       creation_timestamp: 'm.creation_time',
@@ -1609,7 +1610,10 @@ export class SqliteStore implements TrackingStore, LoggedModelStore {
 
   async searchModelVersions(options: SearchModelsOptions = {}): Promise<Page<ModelVersion>> {
     const max = validateMaxResults(options.maxResults, VERSION_SEARCH_DEFAULT, VERSION_SEARCH_MAX);
-    const { comparisons: filters, excludePrompts } = parseRegistryFilter(options.filter, MODEL_VERSION_GRAMMAR);
+    const { comparisons: filters, excludePrompts } = parseRegistryFilter(
+      options.filter,
+      MODEL_VERSION_GRAMMAR,
+    );
     const order = parseOrderBy(options.orderBy, MODEL_VERSION_GRAMMAR);
     const offset = decodePageToken(options.pageToken);
     const cols: Record<string, string> = {
