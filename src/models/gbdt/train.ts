@@ -190,7 +190,7 @@ export function trainTrees(
       for (let i = 0; i < n; i++) {
         const g = score[i]! - yv[i]!;
         grad[i] = g;
-        const a = g < 0 ? -g : g;
+        const a = Math.abs(g);
         if (a > maxAbs) maxAbs = a;
       }
     } else if (loss === 'absolute') {
@@ -203,7 +203,7 @@ export function trainTrees(
       for (let i = 0; i < n; i++) {
         const g = Math.min(delta, Math.max(-delta, score[i]! - yv[i]!));
         grad[i] = g;
-        const a = g < 0 ? -g : g;
+        const a = Math.abs(g);
         if (a > maxAbs) maxAbs = a;
       }
     }
@@ -216,7 +216,7 @@ export function trainTrees(
     let G0 = 0;
     if (params.subsample < 1) {
       for (let i = 0; i < n; i++) {
-        const q = Math.round(grad[i]! * invStep);
+        const q = Math.floor(grad[i]! * invStep + 0.5);
         packed[i] = q * packScale + 1;
         const take = rng() < params.subsample ? 1 : 0;
         inSample[i] = take;
@@ -229,11 +229,11 @@ export function trainTrees(
         rowIdx[0] = 0;
         inSample[0] = 1;
         m = 1;
-        G0 = Math.round(grad[0]! * invStep);
+        G0 = Math.floor(grad[0]! * invStep + 0.5);
       }
     } else {
       for (let i = 0; i < n; i++) {
-        const q = Math.round(grad[i]! * invStep);
+        const q = Math.floor(grad[i]! * invStep + 0.5);
         packed[i] = q * packScale + 1;
         rowIdx[i] = i;
         G0 += q;
