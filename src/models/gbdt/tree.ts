@@ -161,10 +161,10 @@ export class PackedForest {
           const xb = Math.fround(vals[feature[b]! * n + r + 1]!);
           const xc = Math.fround(vals[feature[c]! * n + r + 2]!);
           const xd = Math.fround(vals[feature[d]! * n + r + 3]!);
-          a = left[a]! + (Number(xa >= threshold[a]!) | (Number(xa !== xa) & (1 - missingLeft[a]!)));
-          b = left[b]! + (Number(xb >= threshold[b]!) | (Number(xb !== xb) & (1 - missingLeft[b]!)));
-          c = left[c]! + (Number(xc >= threshold[c]!) | (Number(xc !== xc) & (1 - missingLeft[c]!)));
-          d = left[d]! + (Number(xd >= threshold[d]!) | (Number(xd !== xd) & (1 - missingLeft[d]!)));
+          a = left[a]! + (Number(xa >= threshold[a]!) | (Number(Number.isNaN(xa)) & (1 - missingLeft[a]!)));
+          b = left[b]! + (Number(xb >= threshold[b]!) | (Number(Number.isNaN(xb)) & (1 - missingLeft[b]!)));
+          c = left[c]! + (Number(xc >= threshold[c]!) | (Number(Number.isNaN(xc)) & (1 - missingLeft[c]!)));
+          d = left[d]! + (Number(xd >= threshold[d]!) | (Number(Number.isNaN(xd)) & (1 - missingLeft[d]!)));
         }
         out[r]! += value[a]!;
         out[r + 1]! += value[b]!;
@@ -175,7 +175,7 @@ export class PackedForest {
         let a = root;
         for (let s = 0; s < depth; s++) {
           const xa = Math.fround(vals[feature[a]! * n + r]!);
-          a = left[a]! + (Number(xa >= threshold[a]!) | (Number(xa !== xa) & (1 - missingLeft[a]!)));
+          a = left[a]! + (Number(xa >= threshold[a]!) | (Number(Number.isNaN(xa)) & (1 - missingLeft[a]!)));
         }
         out[r]! += value[a]!;
       }
