@@ -1,0 +1,109 @@
+/**
+ * The embedded store's connection: one better-sqlite3 database (WAL, busy timeout, bulk-insert
+ * pragmas, migrations), a bounded cache of prepared statements and immediate transactions.
+ * The table classes (`experiments.ts`, `runs.ts`, …) all run their SQL through one of these.
+ */
+import Database from 'better-sqlite3';
+import { PropflowError } from '../../../errors.js';
+import type { Page } from '../../entities.js';
+import { encodePageToken, type SqlFragment, sqlAnd } from '../../search/index.js';
+import { migrate } from './schema.js';
+
+const STATEMENT_CACHE_MAX = 1000;
+
+/** One page of items fetched with `LIMIT max + 1`: the extra item means there is a next page. */
+export function page<T>(items: T[], max: number, offset: number): Page<T> {
+  if (items.length > max) return { items: items.slice(0, max), nextPageToken: encodePageToken(offset + max) };
+  return { items };
+}
+
+export class SqliteDb {
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+  private closed = false;
+
+  /**
+   * Open (creating) `dbPath` and bring its schema up to date. `uri` names the store in messages.
+   */
+  constructor(
+    readonly dbPath: string,
+    private readonly uri: string,
+    busyTimeoutMs: number,
+  ) {
+    try {
+      this.db = new Database(this.dbPath);
+    } catch (err) {
+      throw new PropflowError(
+        `Cannot open the tracking database ${this.dbPath}: ${(err as Error).message}. Check the path in MLFLOW_TRACKING_URI and its permissions.`,
+        'IO_ERROR',
+        { cause: err },
+      );
+    }
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      this.db.pragma('synchronous = NORMAL');
+      // Bulk metric logging touches one leaf page per key per batch: a larger page cache and
+      // fewer, larger WAL checkpoints keep it near SQLite's bulk-insert speed.
+      this.db.pragma('cache_size = -65536');
+      this.db.pragma('wal_autocheckpoint = 10000');
+      this.db.pragma('journal_size_limit = 67108864');
+      this.db.pragma('foreign_keys = OFF');
+      migrate(this.db, this.dbPath);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
+  }
+
+  stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      if (this.closed) throw new PropflowError(`The tracking store ${this.uri} is closed.`, 'INVALID_STATE');
+      // Search SQL varies with the filter's shape (values are always bound): keep the cache bounded.
+      if (this.statements.size >= STATEMENT_CACHE_MAX) this.statements.clear();
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  get<T>(sql: string, ...params: unknown[]): T | undefined {
+    return this.stmt(sql).get(...params) as T | undefined;
+  }
+
+  all<T>(sql: string, ...params: unknown[]): T[] {
+    return this.stmt(sql).all(...params) as T[];
+  }
+
+  run(sql: string, ...params: unknown[]): Database.RunResult {
+    return this.stmt(sql).run(...params);
+  }
+
+  tx<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  /** One page of `SELECT <alias>.* FROM <table> <alias> WHERE … ORDER BY …` mapped to entities. */
+  searchPage<R, T>(
+    from: string,
+    where: readonly SqlFragment[],
+    orderSql: readonly string[],
+    max: number,
+    offset: number,
+    map: (row: R) => T,
+  ): Page<T> {
+    const alias = from.split(' ')[1];
+    const w = sqlAnd(where);
+    const sql = `SELECT ${alias}.* FROM ${from} WHERE ${w.sql} ORDER BY ${orderSql.join(', ')} LIMIT ? OFFSET ?`;
+    const rows = this.stmt(sql).all(...w.params, max + 1, offset) as R[];
+    return page(rows.map(map), max, offset);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.statements.clear();
+    this.db.close();
+  }
+}
