@@ -8,14 +8,17 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { InvalidParameterError, PropflowError } from '../errors.js';
 import {
+  checkArtifactPath,
+  decodeArtifactPath,
   decodeQuery,
   describeIssues,
   type EndpointName,
   fileInfoToWire,
   matchEndpoint,
+  mlflowArtifactsPath,
   type TrackingStore,
 } from '../tracking/index.js';
-import { ArtifactService, checkArtifactPath, decodeArtifactPath, mlflowArtifactsPath } from './artifacts.js';
+import { ArtifactService } from './artifacts.js';
 import { type AuthConfig, Authenticator, type Principal } from './auth.js';
 import { createHandlers } from './handlers.js';
 import {
@@ -190,8 +193,7 @@ export function createServerApp(options: ServerAppOptions): Hono<Env> {
       );
     }
     const ep = match.endpoint;
-    const name = ep.name as EndpointName;
-    if (method !== 'GET' && !READ_ONLY_POSTS.has(handlerKey(name))) requireWrite(c, ep.name);
+    if (method !== 'GET' && !READ_ONLY_POSTS.has(match.key)) requireWrite(c, ep.name);
     let fields: Record<string, unknown>;
     if (ep.transport === 'query') fields = decodeQuery(url.searchParams);
     else if (method === 'DELETE' && !isJsonContentType(c)) fields = decodeQuery(url.searchParams);
@@ -199,7 +201,7 @@ export function createServerApp(options: ServerAppOptions): Hono<Env> {
     const input = { ...fields, ...match.pathParams };
     const parsed = ep.request.safeParse(input);
     if (!parsed.success) throw new InvalidParameterError(describeIssues(parsed.error, input));
-    const handler = handlers[handlerKey(name)] as (req: unknown) => Promise<unknown>;
+    const handler = handlers[match.key] as (req: unknown) => Promise<unknown>;
     return jsonResponse(await handler(parsed.data));
   }
 
@@ -239,9 +241,4 @@ export function createServerApp(options: ServerAppOptions): Hono<Env> {
   }
 
   return app;
-}
-
-/** Endpoint entries use MLflow's RPC names; one (`LogLoggedModelParams`) is capitalised. */
-function handlerKey(name: string): EndpointName {
-  return (name === 'LogLoggedModelParams' ? 'logLoggedModelParams' : name) as EndpointName;
 }

@@ -3,8 +3,8 @@
  * folder, plus the checks for every other way a client names a location (experiment
  * artifact locations, model version sources).
  *
- * Every path is decoded once, refused when it still carries percent-encoded dots, slashes,
- * backslashes or NULs (double encoding), normalised, and confined to the artifact root —
+ * Every path is decoded and checked by the wire module's `decodeArtifactPath` /
+ * `checkArtifactPath` (double encoding refused, normalised) and confined to the artifact root —
  * existing symlinks included — before the file system is touched.
  */
 import { randomUUID } from 'node:crypto';
@@ -15,31 +15,8 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { InvalidParameterError, NotFoundError, PropflowError } from '../errors.js';
-import { type FileInfo, LocalArtifactRepository, normalizeArtifactPath } from '../tracking/index.js';
+import { type FileInfo, LocalArtifactRepository } from '../tracking/index.js';
 import { PayloadTooLargeError } from './http.js';
-
-const DOUBLE_ENCODED = /%(2e|2f|5c|00|25)/i;
-
-/** Decode a percent-encoded artifact path from a URL once and check it, giving a normalised relative path. */
-export function decodeArtifactPath(raw: string, what = 'artifact path'): string {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(raw);
-  } catch {
-    throw new InvalidParameterError(`Invalid ${what} '${raw}': it is not valid percent-encoding.`);
-  }
-  return checkArtifactPath(decoded, what);
-}
-
-/** Check an already decoded relative path (also refusing leftovers of double encoding). */
-export function checkArtifactPath(decoded: string, what = 'artifact path'): string {
-  if (DOUBLE_ENCODED.test(decoded)) {
-    throw new InvalidParameterError(
-      `Invalid ${what} '${decoded}': it contains percent-encoded characters after decoding (double encoding is refused).`,
-    );
-  }
-  return normalizeArtifactPath(decoded, what);
-}
 
 const TEXT_TYPES = new Set([
   '.txt',
@@ -66,18 +43,6 @@ function contentTypeOf(file: string): string {
   const ext = path.extname(file).toLowerCase();
   if (TEXT_TYPES.has(ext) || path.basename(file) === 'MLmodel') return 'text/plain; charset=utf-8';
   return TYPES[ext] ?? 'application/octet-stream';
-}
-
-/** Relative path under the artifact root for an `mlflow-artifacts:` URI, or null for other schemes. */
-export function mlflowArtifactsPath(uri: string): string | null {
-  if (!uri.startsWith('mlflow-artifacts:')) return null;
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
-    throw new InvalidParameterError(`Invalid artifact URI '${uri}'.`);
-  }
-  return decodeArtifactPath(url.pathname.replace(/^\/+/, ''), `artifact URI '${uri}'`);
 }
 
 export class ArtifactService {

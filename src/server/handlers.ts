@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidParameterError, NotFoundError, PropflowError } from '../errors.js';
 import {
+  checkArtifactPath,
   type DatasetInput,
   datasetInputFromWire,
   type EndpointName,
@@ -14,21 +15,24 @@ import {
   isLoggedModelStore,
   type Json,
   type LoggedModelStore,
+  loggedModelOrderByFromWire,
   loggedModelToWire,
   type Metric,
   type ModelStage,
   metricFromWire,
   metricToWire,
+  mlflowArtifactsPath,
   modelVersionToWire,
   type RequestOf,
   registeredModelToWire,
   runInfoToWire,
   runToWire,
+  searchFieldsFromWire,
   type Tag,
   type TrackingStore,
   tagsFromWire,
 } from '../tracking/index.js';
-import { type ArtifactService, checkArtifactPath, mlflowArtifactsPath } from './artifacts.js';
+import type { ArtifactService } from './artifacts.js';
 
 export type Handlers = { [N in EndpointName]: (req: RequestOf<N>) => Promise<Json> };
 
@@ -44,7 +48,8 @@ function runIdOf(req: { run_id?: string | undefined; run_uuid?: string | undefin
   return id;
 }
 
-function tags(list: ReadonlyArray<{ key: string; value: string }> | undefined): Tag[] | undefined {
+/** Tags or params of a request (both are key/value pairs on the wire); absent stays absent. */
+function pairs(list: ReadonlyArray<{ key: string; value: string }> | undefined): Tag[] | undefined {
   return list === undefined ? undefined : tagsFromWire(list);
 }
 
@@ -52,21 +57,6 @@ function optional<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], u
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
     [K in keyof T]: Exclude<T[K], undefined>;
   };
-}
-
-/** The paging and ordering fields every search request shares, as store options. */
-function searchOptions(req: {
-  filter?: string | undefined;
-  order_by?: string[] | undefined;
-  max_results?: number | undefined;
-  page_token?: string | undefined;
-}) {
-  return optional({
-    filter: req.filter,
-    orderBy: req.order_by,
-    maxResults: req.max_results,
-    pageToken: req.page_token,
-  });
 }
 
 function paged<T>(key: string, items: T[], token: string | undefined, encode: (item: T) => Json): Json {
@@ -160,7 +150,7 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
         await checkLocation(req.artifact_location, 'Artifact location');
       const id = await store.createExperiment(
         req.name,
-        optional({ artifactLocation: req.artifact_location || undefined, tags: tags(req.tags) }),
+        optional({ artifactLocation: req.artifact_location || undefined, tags: pairs(req.tags) }),
       );
       return { experiment_id: id };
     },
@@ -174,7 +164,7 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
     },
     searchExperiments: async (req) => {
       const page = await store.searchExperiments({
-        ...searchOptions(req),
+        ...searchFieldsFromWire(req),
         ...optional({ viewType: req.view_type }),
       });
       return paged('experiments', page.items, page.nextPageToken, experimentToWire);
@@ -208,7 +198,7 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
           userId: req.user_id,
           runName: req.run_name,
           startTime: req.start_time,
-          tags: tags(req.tags),
+          tags: pairs(req.tags),
         }),
       );
       return { run: runToWire(run) };
@@ -257,7 +247,7 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
     searchRuns: async (req) => {
       const page = await store.searchRuns({
         experimentIds: req.experiment_ids ?? [],
-        ...searchOptions(req),
+        ...searchFieldsFromWire(req),
         ...optional({ viewType: req.run_view_type }),
       });
       return paged('runs', page.items, page.nextPageToken, runToWire);
@@ -309,8 +299,8 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
         runIdOf(req),
         optional({
           metrics: req.metrics?.map((m): Metric => metricFromWire(m)),
-          params: req.params?.map((p) => ({ key: p.key, value: p.value })),
-          tags: tags(req.tags),
+          params: pairs(req.params),
+          tags: pairs(req.tags),
         }),
       );
       return EMPTY;
@@ -358,7 +348,7 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
     createRegisteredModel: async (req) => {
       const model = await store.createRegisteredModel(
         req.name,
-        optional({ tags: tags(req.tags), description: req.description }),
+        optional({ tags: pairs(req.tags), description: req.description }),
       );
       return { registered_model: registeredModelToWire(model) };
     },
@@ -378,7 +368,7 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
       registered_model: registeredModelToWire(await store.getRegisteredModel(req.name)),
     }),
     searchRegisteredModels: async (req) => {
-      const page = await store.searchRegisteredModels(searchOptions(req));
+      const page = await store.searchRegisteredModels(searchFieldsFromWire(req));
       return paged('registered_models', page.items, page.nextPageToken, registeredModelToWire);
     },
     getLatestVersions: async (req) => {
@@ -415,7 +405,7 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
         optional({
           source: req.source,
           runId: req.run_id || undefined,
-          tags: tags(req.tags),
+          tags: pairs(req.tags),
           runLink: req.run_link,
           description: req.description,
           modelId: req.model_id,
@@ -462,7 +452,7 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
       model_version: modelVersionToWire(await store.getModelVersion(req.name, req.version)),
     }),
     searchModelVersions: async (req) => {
-      const page = await store.searchModelVersions(searchOptions(req));
+      const page = await store.searchModelVersions(searchFieldsFromWire(req));
       return paged('model_versions', page.items, page.nextPageToken, modelVersionToWire);
     },
     getModelVersionDownloadUri: async (req) => {
@@ -492,8 +482,8 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
           name: req.name,
           modelType: req.model_type,
           sourceRunId: req.source_run_id,
-          tags: tags(req.tags),
-          params: req.params?.map((p) => ({ key: p.key, value: p.value })),
+          tags: pairs(req.tags),
+          params: pairs(req.params),
         }),
       );
       return { model: loggedModelToWire(model) };
@@ -511,28 +501,10 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
       return EMPTY;
     },
     searchLoggedModels: async (req) => {
-      const orderBy = req.order_by?.map((o) => {
-        if (typeof o === 'string') return o;
-        const obj = (typeof o === 'object' && o !== null ? o : {}) as {
-          field_name?: unknown;
-          ascending?: unknown;
-        };
-        if (typeof obj.field_name !== 'string') {
-          throw new InvalidParameterError(
-            "Invalid value for parameter 'order_by': each entry needs a 'field_name'.",
-          );
-        }
-        return `${obj.field_name} ${obj.ascending === false ? 'DESC' : 'ASC'}`;
+      const page = await logged('logged-models/search').searchLoggedModels({
+        experimentIds: req.experiment_ids ?? [],
+        ...searchFieldsFromWire({ ...req, order_by: req.order_by?.map(loggedModelOrderByFromWire) }),
       });
-      const page = await logged('logged-models/search').searchLoggedModels(
-        optional({
-          experimentIds: req.experiment_ids ?? [],
-          filter: req.filter,
-          orderBy,
-          maxResults: req.max_results,
-          pageToken: req.page_token,
-        }),
-      );
       return paged('models', page.items, page.nextPageToken, loggedModelToWire);
     },
     setLoggedModelTags: async (req) => {
@@ -544,10 +516,7 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
       return EMPTY;
     },
     logLoggedModelParams: async (req) => {
-      await logged('logged-models/params').logLoggedModelParams(
-        req.model_id,
-        (req.params ?? []).map((p) => ({ key: p.key, value: p.value })),
-      );
+      await logged('logged-models/params').logLoggedModelParams(req.model_id, tagsFromWire(req.params));
       return EMPTY;
     },
     listLoggedModelArtifacts: async (req) => {

@@ -2,8 +2,9 @@
  * propflow server: the MLflow REST API (tracking, registry, logged models, mlflow-artifacts)
  * over a tracking store, for the official MLflow Python client and propflow alike.
  */
+
+export { checkArtifactPath, decodeArtifactPath } from '../tracking/index.js';
 export { createServerApp, DEFAULT_LIMITS, type ServerAppOptions, type ServerLimits } from './app.js';
-export { checkArtifactPath, decodeArtifactPath } from './artifacts.js';
 export {
   type AuthConfig,
   type AuthToken,

@@ -813,6 +813,10 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
         expect(got.metrics.map((m) => m.key)).toEqual(['loss']);
         const found = await s.searchLoggedModels({ experimentIds: [experimentId], filter: "name = 'model'" });
         expect(found.items.map((m) => m.modelId)).toContain(created.modelId);
+        const second = await s.createLoggedModel({ experimentId, name: 'model-2' });
+        const ordered = await s.searchLoggedModels({ experimentIds: [experimentId], orderBy: ['name DESC'] });
+        expect(ordered.items.map((m) => m.name).slice(0, 2)).toEqual(['model-2', 'model']);
+        await s.deleteLoggedModel(second.modelId);
         const run = await store.getRun(runId);
         expect(run.outputs?.modelOutputs).toEqual([{ modelId: created.modelId, step: 0 }]);
         await s.deleteLoggedModel(created.modelId);

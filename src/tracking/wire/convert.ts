@@ -27,6 +27,7 @@ import type {
   wireLoggedModel,
   wireMetric,
   wireModelVersion,
+  wireOrderBy,
   wireRegisteredModel,
   wireRun,
   wireRunInfo,
@@ -36,6 +37,48 @@ type Out<T extends z.ZodType> = z.output<T>;
 
 /** A JSON object as MLflow sends it. */
 export type Json = Record<string, unknown>;
+
+// ── search requests ─────────────────────────────────────────────────────────
+
+/** The filter, ordering and paging fields every search shares, as the store interface names them. */
+export interface SearchFields {
+  filter?: string;
+  orderBy?: string[];
+  maxResults?: number;
+  pageToken?: string;
+}
+
+/** Search fields as MLflow's search requests carry them (unset ones left out by the request builder). */
+export function searchFieldsToWire(o: SearchFields): Json {
+  return { filter: o.filter, max_results: o.maxResults, order_by: o.orderBy, page_token: o.pageToken };
+}
+
+/** The search fields of a decoded search request (absent fields stay absent). */
+export function searchFieldsFromWire(req: {
+  filter?: string | undefined;
+  order_by?: string[] | undefined;
+  max_results?: number | undefined;
+  page_token?: string | undefined;
+}): SearchFields {
+  const out: SearchFields = {};
+  if (req.filter !== undefined) out.filter = req.filter;
+  if (req.order_by !== undefined) out.orderBy = req.order_by;
+  if (req.max_results !== undefined) out.maxResults = req.max_results;
+  if (req.page_token !== undefined) out.pageToken = req.page_token;
+  return out;
+}
+
+/** `name ASC` → the `{field_name, ascending}` entry a logged-model search sends. */
+export function loggedModelOrderByToWire(clause: string): { field_name: string; ascending: boolean } {
+  const m = /^\s*(.+?)(?:\s+(ASC|DESC))?\s*$/i.exec(clause);
+  return { field_name: m?.[1] ?? clause, ascending: (m?.[2] ?? 'ASC').toUpperCase() === 'ASC' };
+}
+
+/** A logged-model search's order-by entry (an object, or a `name ASC` string) as a clause. */
+export function loggedModelOrderByFromWire(entry: string | Out<typeof wireOrderBy>): string {
+  if (typeof entry === 'string') return entry;
+  return `${entry.field_name} ${entry.ascending === false ? 'DESC' : 'ASC'}`;
+}
 
 // ── decoding (wire → entity) ────────────────────────────────────────────────
 

@@ -23,6 +23,7 @@ import {
   wireLoggedModel,
   wireMetric,
   wireModelVersion,
+  wireOrderBy,
   wireParam,
   wireRegisteredModel,
   wireRun,
@@ -522,7 +523,7 @@ export const endpoints = {
       experiment_ids: repeated(idString).optional(),
       filter: z.string().optional(),
       max_results: maxResults,
-      order_by: z.array(z.unknown()).optional(),
+      order_by: z.array(z.union([z.string(), wireOrderBy])).optional(),
       page_token: pageToken,
     }),
     pageOf('models', wireLoggedModel),
@@ -583,20 +584,33 @@ export type WireResponse<N extends EndpointName> = z.input<(typeof endpoints)[N]
 
 export { modelStage };
 
-const ALL_ROUTES: ReadonlyArray<{ ep: Endpoint; method: HttpMethod; segments: string[] }> = [
-  ...Object.values(endpoints).map((ep: Endpoint) => ({
-    ep,
-    method: ep.method,
-    segments: ep.path.split('/'),
-  })),
-  ...alternateMethods.map(({ name, method }) => {
-    const ep: Endpoint = endpoints[name];
-    return { ep: { ...ep, method, transport: 'query' as const }, method, segments: ep.path.split('/') };
-  }),
-];
+const ALL_ROUTES: ReadonlyArray<{ key: EndpointName; ep: Endpoint; method: HttpMethod; segments: string[] }> =
+  [
+    ...(Object.entries(endpoints) as Array<[EndpointName, Endpoint]>).map(([key, ep]) => ({
+      key,
+      ep,
+      method: ep.method,
+      segments: ep.path.split('/'),
+    })),
+    ...alternateMethods.map(({ name, method }) => {
+      const ep: Endpoint = endpoints[name];
+      return {
+        key: name,
+        ep: { ...ep, method, transport: 'query' as const },
+        method,
+        segments: ep.path.split('/'),
+      };
+    }),
+  ];
 
 export type RouteMatch =
-  | { kind: 'found'; endpoint: Endpoint; pathParams: Record<string, string> }
+  | {
+      kind: 'found';
+      /** The entry's key in `endpoints` (MLflow's RPC name, except `logLoggedModelParams`). */
+      key: EndpointName;
+      endpoint: Endpoint;
+      pathParams: Record<string, string>;
+    }
   | { kind: 'method-not-allowed'; allowed: HttpMethod[] }
   | { kind: 'not-found' };
 
@@ -624,7 +638,8 @@ export function matchEndpoint(method: string, subpath: string): RouteMatch {
       } else ok = seg === part;
     }
     if (!ok) continue;
-    if (route.method === method) return { kind: 'found', endpoint: route.ep, pathParams: params };
+    if (route.method === method)
+      return { kind: 'found', key: route.key, endpoint: route.ep, pathParams: params };
     allowed.push(route.method);
   }
   return allowed.length > 0 ? { kind: 'method-not-allowed', allowed } : { kind: 'not-found' };

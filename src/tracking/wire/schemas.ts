@@ -188,6 +188,14 @@ export const wireLoggedModel = z.object({
 });
 
 /** MLflow's error body; MLflow 3 adds `sqlstate` and `error_class`. */
+/** An order-by entry of a logged-model search (MLflow's `OrderBy` message). */
+export const wireOrderBy = z.object({
+  field_name: z.string(),
+  ascending: bool.optional(),
+  dataset_name: z.string().optional(),
+  dataset_digest: z.string().optional(),
+});
+
 export const wireError = z.object({
   error_code: z.string(),
   message: z.string().optional().default(''),

@@ -9,6 +9,7 @@ import { AlreadyExistsError, InvalidParameterError, NotFoundError, PropflowError
 import {
   decodeQuery,
   double,
+  endpoints,
   errorFromWire,
   experimentFromWire,
   experimentToWire,
@@ -16,6 +17,8 @@ import {
   fileInfoToWire,
   int64,
   loggedModelFromWire,
+  loggedModelOrderByFromWire,
+  loggedModelOrderByToWire,
   loggedModelToWire,
   matchEndpoint,
   metricFromWire,
@@ -28,6 +31,8 @@ import {
   runInfoFromWire,
   runInfoToWire,
   runToWire,
+  searchFieldsFromWire,
+  searchFieldsToWire,
   wireExperiment,
   wireFileInfo,
   wireLoggedModel,
@@ -181,5 +186,55 @@ describe('wire scalars', () => {
     expect(matchEndpoint('GET', 'mlflow/nothing').kind).toBe('not-found');
     const alt = matchEndpoint('GET', 'mlflow/experiments/search');
     expect(alt.kind === 'found' && alt.endpoint.transport).toBe('query');
+    // The one capitalised RPC name still routes to its entry's key.
+    const params = matchEndpoint('POST', 'mlflow/logged-models/m-abc/params');
+    expect(params.kind === 'found' && [params.key, params.endpoint.name]).toEqual([
+      'logLoggedModelParams',
+      'LogLoggedModelParams',
+    ]);
+  });
+});
+
+describe('search request fields', () => {
+  it('maps filter, order and paging fields both ways, leaving unset ones out', () => {
+    const wire = searchFieldsToWire({ filter: "name = 'a'", orderBy: ['name DESC'], maxResults: 5 });
+    expect(wire).toEqual({
+      filter: "name = 'a'",
+      max_results: 5,
+      order_by: ['name DESC'],
+      page_token: undefined,
+    });
+    const req = endpoints.searchRegisteredModels.request.parse(
+      Object.fromEntries(Object.entries(wire).filter(([, v]) => v !== undefined)),
+    );
+    expect(searchFieldsFromWire(req)).toEqual({
+      filter: "name = 'a'",
+      orderBy: ['name DESC'],
+      maxResults: 5,
+    });
+    expect(searchFieldsFromWire({})).toEqual({});
+  });
+
+  it("turns logged-model order clauses into MLflow's OrderBy entries and back", () => {
+    expect(loggedModelOrderByToWire('creation_timestamp DESC')).toEqual({
+      field_name: 'creation_timestamp',
+      ascending: false,
+    });
+    expect(loggedModelOrderByToWire('name')).toEqual({ field_name: 'name', ascending: true });
+    const req = endpoints.searchLoggedModels.request.parse({
+      experiment_ids: ['1'],
+      order_by: [
+        { field_name: 'name', ascending: false },
+        { field_name: 'model_id' },
+        'creation_timestamp ASC',
+      ],
+    });
+    expect(req.order_by?.map(loggedModelOrderByFromWire)).toEqual([
+      'name DESC',
+      'model_id ASC',
+      'creation_timestamp ASC',
+    ]);
+    const missing = endpoints.searchLoggedModels.request.safeParse({ order_by: [{ ascending: true }] });
+    expect(missing.success).toBe(false);
   });
 });

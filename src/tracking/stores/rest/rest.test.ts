@@ -252,9 +252,7 @@ for (const file of RECORDINGS) {
         if (isJsonApi(ex)) {
           const match = matchEndpoint(ex.method, sub);
           if (match.kind !== 'found') throw new Error(`unrouted ${ex.method} ${ex.path}`);
-          const name = (
-            match.endpoint.name === 'LogLoggedModelParams' ? 'logLoggedModelParams' : match.endpoint.name
-          ) as EndpointName;
+          const name = match.key;
           const call = CALLS[name];
           if (!call) {
             if (!NOT_A_STORE_CALL.has(name)) throw new Error(`no store call mapped for ${name}`);

@@ -48,13 +48,16 @@ import {
   fileInfoFromWire,
   listArtifactsResponse,
   loggedModelFromWire,
+  loggedModelOrderByToWire,
   metricFromWire,
   metricToWire,
+  mlflowArtifactsPath,
   modelVersionFromWire,
   type ResponseOf,
   registeredModelFromWire,
   runFromWire,
   runInfoFromWire,
+  searchFieldsToWire,
   tagToWire,
 } from '../../wire/index.js';
 import { HttpClient, parseJsonAnswer, type RestStoreOptions } from './client.js';
@@ -114,23 +117,15 @@ export function chunkBatch(batch: LogBatchOptions): Array<{
 
 /** Path of an artifact below the mlflow-artifacts root, from an `mlflow-artifacts:` URI. */
 function artifactsBase(artifactUri: string, what: string): string {
-  let url: URL;
-  try {
-    url = new URL(artifactUri);
-  } catch {
-    throw new PropflowError(
-      `${what} has an artifact location '${artifactUri}' that is not a URI.`,
-      'INVALID_STATE',
-    );
-  }
-  if (url.protocol !== 'mlflow-artifacts:') {
+  const base = mlflowArtifactsPath(artifactUri);
+  if (base === null) {
     throw new PropflowError(
       `${what} stores its artifacts at '${artifactUri}', which this client cannot reach through the tracking server. ` +
         'Start the MLflow server with --serve-artifacts (or use propflow server) so artifacts use mlflow-artifacts:/ URIs.',
       'NOT_IMPLEMENTED',
     );
   }
-  return decodeURIComponent(url.pathname).replace(/^\/+|\/+$/g, '');
+  return base;
 }
 
 function joinArtifactPath(...parts: Array<string | undefined>): string {
@@ -204,10 +199,7 @@ export class RestStore implements TrackingStore, LoggedModelStore {
 
   async searchExperiments(options: SearchExperimentsOptions = {}): Promise<Page<Experiment>> {
     const res = await this.call('searchExperiments', {
-      max_results: options.maxResults ?? 1000,
-      page_token: options.pageToken,
-      filter: options.filter,
-      order_by: options.orderBy,
+      ...searchFieldsToWire({ ...options, maxResults: options.maxResults ?? 1000 }),
       view_type: options.viewType ?? 'ACTIVE_ONLY',
     });
     return page((res.experiments ?? []).map(experimentFromWire), res.next_page_token);
@@ -276,10 +268,11 @@ export class RestStore implements TrackingStore, LoggedModelStore {
     const res = await this.call('searchRuns', {
       experiment_ids: options.experimentIds,
       run_view_type: options.viewType ?? 'ACTIVE_ONLY',
-      filter: options.filter ?? '',
-      max_results: options.maxResults ?? 1000,
-      order_by: options.orderBy,
-      page_token: options.pageToken,
+      ...searchFieldsToWire({
+        ...options,
+        filter: options.filter ?? '',
+        maxResults: options.maxResults ?? 1000,
+      }),
     });
     return page((res.runs ?? []).map(runFromWire), res.next_page_token);
   }
@@ -448,7 +441,10 @@ export class RestStore implements TrackingStore, LoggedModelStore {
   }
 
   async searchRegisteredModels(options: SearchModelsOptions = {}): Promise<Page<RegisteredModel>> {
-    const res = await this.call('searchRegisteredModels', searchModelsFields(options, 100));
+    const res = await this.call(
+      'searchRegisteredModels',
+      searchFieldsToWire({ ...options, maxResults: options.maxResults ?? 100 }),
+    );
     return page((res.registered_models ?? []).map(registeredModelFromWire), res.next_page_token);
   }
 
@@ -511,7 +507,10 @@ export class RestStore implements TrackingStore, LoggedModelStore {
   }
 
   async searchModelVersions(options: SearchModelsOptions = {}): Promise<Page<ModelVersion>> {
-    const res = await this.call('searchModelVersions', searchModelsFields(options, 10_000));
+    const res = await this.call(
+      'searchModelVersions',
+      searchFieldsToWire({ ...options, maxResults: options.maxResults ?? 10_000 }),
+    );
     return page((res.model_versions ?? []).map(modelVersionFromWire), res.next_page_token);
   }
 
@@ -577,10 +576,8 @@ export class RestStore implements TrackingStore, LoggedModelStore {
   async searchLoggedModels(options: SearchLoggedModelsOptions): Promise<Page<LoggedModel>> {
     const res = await this.call('searchLoggedModels', {
       experiment_ids: options.experimentIds,
-      filter: options.filter,
-      max_results: options.maxResults,
-      order_by: options.orderBy?.map(orderByToLoggedModelWire),
-      page_token: options.pageToken,
+      ...searchFieldsToWire(options),
+      order_by: options.orderBy?.map(loggedModelOrderByToWire),
     });
     return page((res.models ?? []).map(loggedModelFromWire), res.next_page_token);
   }
@@ -619,22 +616,6 @@ export class RestStore implements TrackingStore, LoggedModelStore {
   async close(): Promise<void> {
     this.artifactUris.clear();
   }
-}
-
-/** `name ASC` → MLflow's `{field_name, ascending}` order-by object for logged-model search. */
-function orderByToLoggedModelWire(clause: string): { field_name: string; ascending: boolean } {
-  const m = /^\s*(.+?)(?:\s+(ASC|DESC))?\s*$/i.exec(clause);
-  return { field_name: m?.[1] ?? clause, ascending: (m?.[2] ?? 'ASC').toUpperCase() === 'ASC' };
-}
-
-/** Request fields of the registry searches (MLflow's default page sizes differ per search). */
-function searchModelsFields(options: SearchModelsOptions, defaultMax: number): Record<string, unknown> {
-  return {
-    filter: options.filter,
-    max_results: options.maxResults ?? defaultMax,
-    order_by: options.orderBy,
-    page_token: options.pageToken,
-  };
 }
 
 function page<T>(items: T[], token: string | undefined): Page<T> {
