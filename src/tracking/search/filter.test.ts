@@ -12,7 +12,7 @@ import {
 } from './filter.js';
 import { likeToGlob, likeToRegExp } from './like.js';
 import { decodePageToken, encodePageToken, paginate } from './page-token.js';
-import { sqlCompare } from './sql.js';
+import { sqlCompare, sqlNotTagged, sqlTagCompare } from './sql.js';
 
 function errorOf(fn: () => unknown): string {
   try {
@@ -239,6 +239,16 @@ describe('LIKE, evaluation, SQL and page tokens', () => {
     expect(sqlCompare('r.run_uuid', c!)).toEqual({ sql: 'r.run_uuid IN (?, ?)', params: ['a', 'b'] });
     const [d] = parseSearchFilter("tags.t ILIKE 'A%'", RUN_GRAMMAR);
     expect(sqlCompare('t.value', d!)).toEqual({ sql: 'lower(t.value) GLOB ?', params: ['a*'] });
+    // A tag comparison, != included, only matches rows that carry the tag.
+    const [e] = parseSearchFilter("tags.team != 'a'", REGISTERED_MODEL_GRAMMAR);
+    expect(sqlTagCompare('registered_model_tags', 't.name = m.name', e!)).toEqual({
+      sql: 'EXISTS (SELECT 1 FROM registered_model_tags t WHERE t.name = m.name AND t.key = ? AND t.value != ?)',
+      params: ['team', 'a'],
+    });
+    expect(sqlNotTagged('registered_model_tags', 'p.name = m.name', 'k', 'true')).toEqual({
+      sql: 'NOT EXISTS (SELECT 1 FROM registered_model_tags p WHERE p.name = m.name AND p.key = ? AND p.value = ?)',
+      params: ['k', 'true'],
+    });
   });
 
   it('encodes page tokens as MLflow does and rejects garbage', () => {

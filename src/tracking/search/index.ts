@@ -25,4 +25,4 @@ export {
 } from './registry.js';
 export { filterRuns, runValue, sortRuns } from './runs.js';
 export type { SqlFragment } from './sql.js';
-export { sqlAnd, sqlCompare, sqlNotTagged } from './sql.js';
+export { sqlAnd, sqlCompare, sqlNotTagged, sqlTagCompare } from './sql.js';

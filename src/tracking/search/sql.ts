@@ -40,6 +40,19 @@ export function sqlAnd(fragments: readonly SqlFragment[]): SqlFragment {
 }
 
 /**
+ * A tag (or param) comparison: `EXISTS` a row in `tagTable` (alias `t`), joined to the searched
+ * row by `join` (e.g. `t.name = m.name`), whose key is `c.key` and whose value satisfies `c`.
+ * As in MLflow, rows without the tag never match, whatever the comparator (`!=` included).
+ */
+export function sqlTagCompare(tagTable: string, join: string, c: Comparison): SqlFragment {
+  const cmp = sqlCompare('t.value', c);
+  return {
+    sql: `EXISTS (SELECT 1 FROM ${tagTable} t WHERE ${join} AND t.key = ? AND ${cmp.sql})`,
+    params: [c.key, ...cmp.params],
+  };
+}
+
+/**
  * `NOT EXISTS` a row in `tagTable` (alias `p`) holding tag `key` with exactly `value` for the
  * row joined by `join` (e.g. `p.name = m.name`): the SQL form of "not a prompt" (`registry.ts`).
  */

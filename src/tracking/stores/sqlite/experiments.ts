@@ -8,6 +8,7 @@ import {
   parseSearchFilter,
   type SqlFragment,
   sqlCompare,
+  sqlTagCompare,
 } from '../../search/index.js';
 import type { SearchExperimentsOptions } from '../../store.js';
 import {
@@ -152,11 +153,7 @@ export class ExperimentTables {
     ];
     for (const c of filters) {
       if (c.type === 'tag') {
-        const cmp = sqlCompare('t.value', c);
-        where.push({
-          sql: `EXISTS (SELECT 1 FROM experiment_tags t WHERE t.experiment_id = e.experiment_id AND t.key = ? AND ${cmp.sql})`,
-          params: [c.key, ...cmp.params],
-        });
+        where.push(sqlTagCompare('experiment_tags', 't.experiment_id = e.experiment_id', c));
       } else {
         const col = c.key === 'experiment_id' ? 'CAST(e.experiment_id AS TEXT)' : `e.${c.key}`;
         where.push(sqlCompare(col, c));

@@ -15,6 +15,7 @@ import {
   REGISTERED_MODEL_GRAMMAR,
   sqlCompare,
   sqlNotTagged,
+  sqlTagCompare,
 } from '../../search/index.js';
 import type { CreateModelVersionOptions, SearchModelsOptions } from '../../store.js';
 import {
@@ -214,16 +215,11 @@ export class RegistryTables {
     );
     const order = parseOrderBy(options.orderBy, REGISTERED_MODEL_GRAMMAR);
     const offset = decodePageToken(options.pageToken);
-    const where = filters.map((c) => {
-      if (c.type === 'tag') {
-        const cmp = sqlCompare('t.value', c);
-        return {
-          sql: `EXISTS (SELECT 1 FROM registered_model_tags t WHERE t.name = m.name AND t.key = ? AND ${cmp.sql})`,
-          params: [c.key, ...cmp.params],
-        };
-      }
-      return sqlCompare('m.name', c);
-    });
+    const where = filters.map((c) =>
+      c.type === 'tag'
+        ? sqlTagCompare('registered_model_tags', 't.name = m.name', c)
+        : sqlCompare('m.name', c),
+    );
     if (excludePrompts)
       where.push(sqlNotTagged('registered_model_tags', 'p.name = m.name', PROMPT_TAG, 'true'));
     const cols: Record<string, string> = {
@@ -418,16 +414,11 @@ export class RegistryTables {
       creation_timestamp: 'v.creation_time',
       last_updated_timestamp: 'v.last_updated_time',
     };
-    const where = filters.map((c) => {
-      if (c.type === 'tag') {
-        const cmp = sqlCompare('t.value', c);
-        return {
-          sql: `EXISTS (SELECT 1 FROM model_version_tags t WHERE t.name = v.name AND t.version = v.version AND t.key = ? AND ${cmp.sql})`,
-          params: [c.key, ...cmp.params],
-        };
-      }
-      return sqlCompare(cols[c.key]!, c);
-    });
+    const where = filters.map((c) =>
+      c.type === 'tag'
+        ? sqlTagCompare('model_version_tags', 't.name = v.name AND t.version = v.version', c)
+        : sqlCompare(cols[c.key]!, c),
+    );
     // As MLflow: a version is hidden when any version of its model carries the prompt tag.
     if (excludePrompts) where.push(sqlNotTagged('model_version_tags', 'p.name = v.name', PROMPT_TAG, 'true'));
     const orderSql = order.map((o) => `${cols[o.key]} ${o.ascending ? 'ASC' : 'DESC'}`);

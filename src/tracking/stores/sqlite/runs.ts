@@ -17,6 +17,7 @@ import {
   type SqlFragment,
   sqlAnd,
   sqlCompare,
+  sqlTagCompare,
 } from '../../search/index.js';
 import type { CreateRunOptions, LogBatchOptions, SearchRunsOptions, UpdateRunOptions } from '../../store.js';
 import {
@@ -336,14 +337,8 @@ export class RunTables {
         };
       }
       case 'parameter':
-      case 'tag': {
-        const table = c.type === 'parameter' ? 'params' : 'tags';
-        const cmp = sqlCompare('p.value', c);
-        return {
-          sql: `EXISTS (SELECT 1 FROM ${table} p WHERE p.run_uuid = r.run_uuid AND p.key = ? AND ${cmp.sql})`,
-          params: [c.key, ...cmp.params],
-        };
-      }
+      case 'tag':
+        return sqlTagCompare(c.type === 'parameter' ? 'params' : 'tags', 't.run_uuid = r.run_uuid', c);
       case 'dataset': {
         if (c.key === 'context') {
           const cmp = sqlCompare('t.value', c);
