@@ -348,6 +348,23 @@ describe('REST store transport', () => {
     expect(sent).toHaveLength(2001);
   });
 
+  it('logs logged-model params in requests of at most 100, as the Python client', async () => {
+    const { url, captured } = await serve(() => ({ status: 200, body: '{}' }));
+    const params = Array.from({ length: 250 }, (_, i) => ({ key: `p${i}`, value: String(i) }));
+    await new RestStore(url, fast).logLoggedModelParams('m-1', params);
+    expect(captured.map((c) => `${c.method} ${c.path}`)).toEqual(
+      Array(3).fill('POST /api/2.0/mlflow/logged-models/m-1/params'),
+    );
+    const bodies = captured.map(
+      (c) => JSON.parse(c.body.toString()) as { model_id: string; params: unknown[] },
+    );
+    expect(bodies.map((b) => [b.model_id, b.params.length])).toEqual([
+      ['m-1', 100],
+      ['m-1', 100],
+      ['m-1', 50],
+    ]);
+  });
+
   it('retries 429/5xx with backoff, then succeeds', async () => {
     let n = 0;
     const { url, captured } = await serve(() => {

@@ -90,6 +90,8 @@ describe('embedded store specifics', () => {
     await store.createRegisteredModel('probe');
     await store.createModelVersion('probe', { source: `runs:/${runId}/model`, runId });
     expect(await code(store.setRegisteredModelAlias('probe', 'latest', '1'))).toBe('INVALID_PARAMETER_VALUE');
+    // error-probe-2.12.2.txt: deleting an alias that is not set
+    expect(await code(store.deleteRegisteredModelAlias('probe', 'x'))).toBe('INVALID_PARAMETER_VALUE');
     expect(await code(store.transitionModelVersionStage('probe', '1', 'Bogus' as 'None', false))).toBe(
       'INVALID_PARAMETER_VALUE',
     );
