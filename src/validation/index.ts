@@ -1,0 +1,15 @@
+/**
+ * Walk-forward validation and betting evaluation: fold construction (leak-free by
+ * construction), regression metrics and a betting simulation at American odds. Pure
+ * computation on typed arrays; the only entrance to `validation/`.
+ */
+export {
+  americanPayout,
+  type BetInput,
+  type BetResult,
+  type BootstrapOptions,
+  bootstrapRoi,
+  simulateBets,
+} from './betting.js';
+export { type Fold, type WalkForwardOptions, walkForwardFolds } from './folds.js';
+export { type RegressionMetrics, regressionMetrics } from './metrics.js';
