@@ -8,6 +8,7 @@ import { normalizeArtifactPath } from '../../artifacts/local.js';
 import type { ModelStage, ModelVersion, Page, RegisteredModel, Tag } from '../../entities.js';
 import {
   decodePageToken,
+  type Grammar,
   MODEL_VERSION_GRAMMAR,
   PROMPT_TAG,
   parseOrderBy,
@@ -34,6 +35,16 @@ const MODEL_SEARCH_DEFAULT = 100;
 const MODEL_SEARCH_MAX = 1000;
 const VERSION_SEARCH_DEFAULT = 10_000;
 const VERSION_SEARCH_MAX = 200_000;
+
+/** What both registry searches start from: page size, MLflow's prompt rule, order and offset. */
+function searchArgs(options: SearchModelsOptions, grammar: Grammar, defaultMax: number, maxMax: number) {
+  return {
+    max: validateMaxResults(options.maxResults, defaultMax, maxMax),
+    ...parseRegistryFilter(options.filter, grammar),
+    order: parseOrderBy(options.orderBy, grammar),
+    offset: decodePageToken(options.pageToken),
+  };
+}
 
 export class RegistryTables {
   constructor(private readonly db: SqliteDb) {}
@@ -208,14 +219,13 @@ export class RegistryTables {
   }
 
   async searchRegisteredModels(options: SearchModelsOptions = {}): Promise<Page<RegisteredModel>> {
-    const max = validateMaxResults(options.maxResults, MODEL_SEARCH_DEFAULT, MODEL_SEARCH_MAX);
-    const { comparisons: filters, excludePrompts } = parseRegistryFilter(
-      options.filter,
+    const { max, comparisons, excludePrompts, order, offset } = searchArgs(
+      options,
       REGISTERED_MODEL_GRAMMAR,
+      MODEL_SEARCH_DEFAULT,
+      MODEL_SEARCH_MAX,
     );
-    const order = parseOrderBy(options.orderBy, REGISTERED_MODEL_GRAMMAR);
-    const offset = decodePageToken(options.pageToken);
-    const where = filters.map((c) =>
+    const where = comparisons.map((c) =>
       c.type === 'tag'
         ? sqlTagCompare('registered_model_tags', 't.name = m.name', c)
         : sqlCompare('m.name', c),
@@ -398,13 +408,12 @@ export class RegistryTables {
   }
 
   async searchModelVersions(options: SearchModelsOptions = {}): Promise<Page<ModelVersion>> {
-    const max = validateMaxResults(options.maxResults, VERSION_SEARCH_DEFAULT, VERSION_SEARCH_MAX);
-    const { comparisons: filters, excludePrompts } = parseRegistryFilter(
-      options.filter,
+    const { max, comparisons, excludePrompts, order, offset } = searchArgs(
+      options,
       MODEL_VERSION_GRAMMAR,
+      VERSION_SEARCH_DEFAULT,
+      VERSION_SEARCH_MAX,
     );
-    const order = parseOrderBy(options.orderBy, MODEL_VERSION_GRAMMAR);
-    const offset = decodePageToken(options.pageToken);
     const cols: Record<string, string> = {
       name: 'v.name',
       run_id: 'v.run_id',
@@ -414,7 +423,7 @@ export class RegistryTables {
       creation_timestamp: 'v.creation_time',
       last_updated_timestamp: 'v.last_updated_time',
     };
-    const where = filters.map((c) =>
+    const where = comparisons.map((c) =>
       c.type === 'tag'
         ? sqlTagCompare('model_version_tags', 't.name = v.name AND t.version = v.version', c)
         : sqlCompare(cols[c.key]!, c),
