@@ -1,0 +1,14 @@
+/**
+ * Pipelines: end-to-end jobs built from the data, features, models, validation, tracking
+ * and registry modules. The only entrance to `pipelines/`.
+ */
+export {
+  DEMO_CRITERIA,
+  DEMO_EXPERIMENT,
+  DEMO_GATE,
+  DEMO_GBDT_PARAMS,
+  type DemoFoldSummary,
+  type DemoOptions,
+  type DemoResult,
+  runDemo,
+} from './demo.js';
