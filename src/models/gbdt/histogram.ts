@@ -62,7 +62,11 @@ export function buildHistIndexed(
   }
 }
 
-/** Histogram of the contiguous rows `[start, end)` over all features (the unsampled root). */
+/**
+ * Histogram of the contiguous rows `[start, end)` over all features (the unsampled root).
+ * The same loop as `buildHistIndexed` without the index indirection; kept as a copy on
+ * purpose (a shared helper with a mode flag costs the hot loop).
+ */
 export function buildHistRange(
   hist: Float64Array,
   codes: Uint8Array,
