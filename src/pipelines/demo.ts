@@ -19,6 +19,7 @@ import { DataError } from '../errors.js';
 import {
   buildFeatures,
   type FeatureMatrix,
+  featureColumn,
   featureLineage,
   linesForRows,
   V3_ADVANCED,
@@ -56,6 +57,7 @@ import {
   type Fold,
   type RegressionMetrics,
   regressionMetrics,
+  segmentMetrics,
   simulateBets,
   walkForwardFolds,
 } from '../validation/index.js';
@@ -121,6 +123,16 @@ export interface DemoFoldSummary {
   mae: number;
 }
 
+/** Validation metrics of one segment, with the baseline's MAE on the same rows. */
+export interface DemoSegment {
+  group: string;
+  segment: string;
+  n: number;
+  mae: number;
+  bias: number;
+  baselineMae: number;
+}
+
 export interface DemoResult {
   trackingUri: string;
   experimentId: string;
@@ -138,6 +150,8 @@ export interface DemoResult {
   betting: Omit<BetResult, 'side' | 'rowProfit'> & { minEdge: number; roiCiLow: number; roiCiHigh: number };
   /** MAE of the consensus line as a prediction, and of the model, on the validation rows that have a line. */
   market: { rowsWithLine: number; lineMae: number; modelMae: number };
+  /** Per-segment breakdown: location, rest, role (prior minutes) and whether the game was priced. */
+  segments: DemoSegment[];
   registry: {
     name: string;
     gate: string;
@@ -421,6 +435,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         lineMae: lined > 0 ? lineAbs / lined : Number.NaN,
         modelMae: lined > 0 ? modelAbs / lined : Number.NaN,
       };
+      const segments = demoSegments(m, valStart, actual, pred, basePred, vLine);
       say(
         `validation: MAE ${metrics.mae.toFixed(3)} vs last-10 baseline ${baseline.mae.toFixed(3)} (${deltaPct.toFixed(1)}%), R² ${metrics.r2.toFixed(3)}; ${bets.n_bets} bets, win rate ${(bets.win_rate * 100).toFixed(1)}%, ROI ${(bets.roi * 100).toFixed(1)}%`,
       );
@@ -462,6 +477,18 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         val_mae_on_lined_rows: market.modelMae,
         n_rows_with_line: market.rowsWithLine,
       });
+      logDefined(Object.fromEntries(segments.map((g) => [`val_mae_${g.segment}`, g.mae])));
+      await run.logTable(
+        'validation_segments.csv',
+        segments.map((g) => ({
+          group: g.group,
+          segment: g.segment,
+          n: g.n,
+          mae: round(g.mae),
+          bias: round(g.bias),
+          baseline_mae: round(g.baselineMae),
+        })),
+      );
       await run.setTags({ baseline_mae: round(baseline.mae), baseline: 'last_10_average (same run)' });
 
       // ── artifacts ────────────────────────────────────────────────────────────────────
@@ -587,6 +614,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
           roiCiHigh: ci.high,
         },
         market,
+        segments,
       };
     } catch (err) {
       await run.end('FAILED').catch(() => undefined);
@@ -675,6 +703,50 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   } finally {
     await store.close();
   }
+}
+
+/** Segments known before the game: location, back-to-back, prior minutes (role), priced by the market. */
+function demoSegments(
+  m: FeatureMatrix,
+  valStart: number,
+  actual: ArrayLike<number>,
+  pred: ArrayLike<number>,
+  basePred: ArrayLike<number>,
+  line: ArrayLike<number>,
+): DemoSegment[] {
+  const n = actual.length;
+  const home = featureColumn(m, 'home');
+  const b2b = featureColumn(m, 'back_to_back');
+  const minutes = featureColumn(m, 'minutes_l10');
+  const groups: Array<[string, (i: number) => string]> = [
+    ['location', (i) => (home[valStart + i] === 1 ? 'home' : 'away')],
+    ['rest', (i) => (b2b[valStart + i] === 1 ? 'back_to_back' : 'rested')],
+    [
+      'role',
+      (i) => {
+        const x = minutes[valStart + i]!;
+        if (Number.isNaN(x)) return 'minutes_l10_none';
+        return x < 15 ? 'minutes_l10_lt15' : x < 28 ? 'minutes_l10_15_28' : 'minutes_l10_ge28';
+      },
+    ],
+    ['market', (i) => (Number.isNaN(line[i]!) ? 'unpriced' : 'priced')],
+  ];
+  const out: DemoSegment[] = [];
+  for (const [group, label] of groups) {
+    const labels = Array.from({ length: n }, (_, i) => label(i));
+    const base = new Map(segmentMetrics(actual, basePred, labels).map((s) => [s.segment, s.mae]));
+    for (const s of segmentMetrics(actual, pred, labels)) {
+      out.push({
+        group,
+        segment: s.segment,
+        n: s.n,
+        mae: s.mae,
+        bias: s.bias,
+        baselineMae: base.get(s.segment)!,
+      });
+    }
+  }
+  return out;
 }
 
 function describeCriterion(c: EvaluationReport['results'][number]): string {

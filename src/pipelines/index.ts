@@ -10,5 +10,6 @@ export {
   type DemoFoldSummary,
   type DemoOptions,
   type DemoResult,
+  type DemoSegment,
   runDemo,
 } from './demo.js';

@@ -12,4 +12,4 @@ export {
   simulateBets,
 } from './betting.js';
 export { type Fold, type WalkForwardOptions, walkForwardFolds } from './folds.js';
-export { type RegressionMetrics, regressionMetrics } from './metrics.js';
+export { type RegressionMetrics, regressionMetrics, type SegmentMetrics, segmentMetrics } from './metrics.js';

@@ -69,3 +69,42 @@ export function regressionMetrics(y: ArrayLike<number>, pred: ArrayLike<number>)
     within_10: w10 / n,
   };
 }
+
+/** Metrics of one segment of the rows. */
+export interface SegmentMetrics extends RegressionMetrics {
+  segment: string;
+}
+
+/**
+ * Regression metrics per segment: `labels[i]` names row i's segment (e.g. `home`/`away`);
+ * segments come out in order of first appearance; a row labelled `null` is in none.
+ */
+export function segmentMetrics(
+  y: ArrayLike<number>,
+  pred: ArrayLike<number>,
+  labels: ArrayLike<string | null>,
+): SegmentMetrics[] {
+  if (labels.length !== y.length || pred.length !== y.length) {
+    throw new InvalidParameterError(
+      `segmentMetrics: ${y.length} outcomes, ${pred.length} predictions and ${labels.length} labels; pass one of each per row.`,
+    );
+  }
+  const rows = new Map<string, number[]>();
+  for (let i = 0; i < labels.length; i++) {
+    const s = labels[i];
+    if (s === null || s === undefined) continue;
+    let list = rows.get(s);
+    if (!list) {
+      list = [];
+      rows.set(s, list);
+    }
+    list.push(i);
+  }
+  return [...rows].map(([segment, idx]) => ({
+    segment,
+    ...regressionMetrics(
+      idx.map((i) => y[i]!),
+      idx.map((i) => pred[i]!),
+    ),
+  }));
+}

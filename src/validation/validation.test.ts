@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { americanPayout, bootstrapRoi, regressionMetrics, simulateBets, walkForwardFolds } from './index.js';
+import {
+  americanPayout,
+  bootstrapRoi,
+  regressionMetrics,
+  segmentMetrics,
+  simulateBets,
+  walkForwardFolds,
+} from './index.js';
 
 function repeat(v: number, n: number): number[] {
   return Array.from({ length: n }, () => v);
@@ -200,5 +207,19 @@ describe('bootstrapRoi', () => {
     expect(ci.high - ci.low).toBeGreaterThan(0.2);
     expect(bootstrapRoi(profits, { seed: 7, iterations: 1000 })).toEqual(ci);
     expect(bootstrapRoi([]).low).toBeNaN();
+  });
+});
+
+describe('segmentMetrics', () => {
+  it('computes each segment from its own rows, in order of first appearance, skipping unlabelled rows', () => {
+    const y = [10, 20, 30, 40, 50];
+    const p = [11, 18, 30, 44, 0];
+    const seg = segmentMetrics(y, p, ['away', 'home', 'away', 'home', null]);
+    expect(seg.map((s) => s.segment)).toEqual(['away', 'home']);
+    expect(seg[0]!.n).toBe(2);
+    expect(seg[0]!.mae).toBeCloseTo(0.5, 12);
+    expect(seg[1]!.mae).toBeCloseTo(3, 12);
+    expect(seg[1]!.bias).toBeCloseTo(1, 12);
+    expect(() => segmentMetrics(y, p, ['a'])).toThrow(/1 labels/);
   });
 });

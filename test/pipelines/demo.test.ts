@@ -141,10 +141,18 @@ describe('runDemo', () => {
       'training_info.json',
       'validation_predictions.csv',
       'walk_forward_folds.csv',
+      'validation_segments.csv',
       'feature_importance.csv',
       'model',
     ]) {
       expect(root).toContain(p);
+    }
+    const segments = parseCsv(await download(first.runId, 'validation_segments.csv'), {
+      columns: true,
+    }) as Record<string, string>[];
+    for (const group of ['location', 'rest', 'role', 'market']) {
+      const rows = segments.filter((s) => s['group'] === group);
+      expect(rows.reduce((n, s) => n + Number(s['n']), 0)).toBe(first.validation.nPredictions);
     }
     const lineage = JSON.parse(await download(first.runId, 'feature_lineage.json'));
     expect(lineage.feature_set).toBe('v3_advanced');

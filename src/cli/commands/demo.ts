@@ -59,6 +59,13 @@ export function define(program: Command): void {
         `  accuracy   val_mae ${r.metrics.mae.toFixed(3)}  rmse ${r.metrics.rmse.toFixed(3)}  r2 ${r.metrics.r2.toFixed(3)}  bias ${r.metrics.bias >= 0 ? '+' : ''}${r.metrics.bias.toFixed(3)}  within 5: ${pct(r.metrics.within_5)}`,
         `  baseline   last-10 average mae ${r.baseline.mae.toFixed(3)} → vs_baseline_mae_delta ${r.vsBaselineMaeDelta.toFixed(3)} (${r.vsBaselineMaePct.toFixed(1)}%)`,
         `  market     on ${r.market.rowsWithLine.toLocaleString('en-US')} rows with a line: consensus line mae ${r.market.lineMae.toFixed(3)}, model mae ${r.market.modelMae.toFixed(3)}`,
+        ...['location', 'rest', 'role'].map(
+          (group, k) =>
+            `  ${k === 0 ? 'segments  ' : '          '} ${r.segments
+              .filter((g) => g.group === group)
+              .map((g) => `${g.segment} ${g.mae.toFixed(2)} (n ${g.n}, baseline ${g.baselineMae.toFixed(2)})`)
+              .join(', ')}`,
+        ),
         `  betting    edge ≥ ${b.minEdge} pts, 1 unit at the best consensus price: ${b.n_bets} bets (${b.n_over} over, ${b.n_under} under), ${b.wins}-${b.losses}-${b.pushes}, win rate ${pct(b.win_rate)} (break-even ${pct(b.break_even_win_rate)}), ROI ${pct(b.roi)} [95% CI ${pct(b.roiCiLow)}, ${pct(b.roiCiHigh)}], max drawdown ${b.max_drawdown.toFixed(1)} units`,
         `  tracking   ${r.trackingUri}: experiment '${r.experimentName}', run ${r.runName} (${r.runId})`,
         `  registry   ${reg.name} (gate ${reg.gate}): Production ${reg.production ? `v${reg.production}` : '—'}, Staging ${reg.staging ? `v${reg.staging}` : '—'}`,
