@@ -245,39 +245,40 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(1).padStart(5)}s`;
   const say = (line: string) => options.out?.(`[${elapsed()}] ${line}`);
 
-  // ── data and features ──────────────────────────────────────────────────────────────
-  say(`synthesizing a league: seed ${seed}, ${seasons} season${seasons === 1 ? '' : 's'}`);
-  const ds = synthesizeLeague({ seed, seasons });
-  if (!ds.consensus) throw new DataError('the synthetic league has no consensus lines to bet against');
-  const version: DatasetVersion = versionOf(ds);
-  say(
-    `dataset ${version.hash.slice(0, 12)}: ${version.n_samples.toLocaleString('en-US')} player-games, ${version.n_players} players, seasons ${version.seasons.join(', ')}`,
-  );
-  const m = buildFeatures(ds.players, V3_ADVANCED);
-  say(
-    `features ${V3_ADVANCED.name} ${V3_ADVANCED.version}: ${m.nRows.toLocaleString('en-US')} rows × ${m.nCols}`,
-  );
-  const y = m.target;
-  for (let r = 0; r < m.nRows; r++) {
-    if (!Number.isFinite(y[r]!)) throw new DataError(`feature row ${r} has no PRA target (${y[r]})`);
-  }
-  const range = validationRange(m);
-  const folds: Fold[] = walkForwardFolds(m.keys.date, {
-    start: range.start,
-    end: range.last,
-    refitEveryDays,
-  });
-  const valStart = folds[0]!.testStart;
-  const valEnd = folds.at(-1)!.testEnd;
-  const nVal = valEnd - valStart;
-  const binned = new BinnedMatrix(m);
-  const tData = performance.now();
-
-  // ── tracking: one run ──────────────────────────────────────────────────────────────
+  // ── the store first, so a wrong tracking URI fails before any work ───────────────────
   const trackingUri = resolveTrackingUri(options.trackingUri, options.env ?? process.env);
   const store = await openStore(trackingUri, { env: options.env ?? process.env });
   try {
     const experimentId = await getOrCreateExperiment(store, experimentName);
+
+    // ── data and features ──────────────────────────────────────────────────────────
+    say(`synthesizing a league: seed ${seed}, ${seasons} season${seasons === 1 ? '' : 's'}`);
+    const ds = synthesizeLeague({ seed, seasons });
+    if (!ds.consensus) throw new DataError('the synthetic league has no consensus lines to bet against');
+    const version: DatasetVersion = versionOf(ds);
+    say(
+      `dataset ${version.hash.slice(0, 12)}: ${version.n_samples.toLocaleString('en-US')} player-games, ${version.n_players} players, seasons ${version.seasons.join(', ')}`,
+    );
+    const m = buildFeatures(ds.players, V3_ADVANCED);
+    say(
+      `features ${V3_ADVANCED.name} ${V3_ADVANCED.version}: ${m.nRows.toLocaleString('en-US')} rows × ${m.nCols}`,
+    );
+    const y = m.target;
+    for (let r = 0; r < m.nRows; r++) {
+      if (!Number.isFinite(y[r]!)) throw new DataError(`feature row ${r} has no PRA target (${y[r]})`);
+    }
+    const range = validationRange(m);
+    const folds: Fold[] = walkForwardFolds(m.keys.date, {
+      start: range.start,
+      end: range.last,
+      refitEveryDays,
+    });
+    const valStart = folds[0]!.testStart;
+    const valEnd = folds.at(-1)!.testEnd;
+    const nVal = valEnd - valStart;
+    const binned = new BinnedMatrix(m);
+    const tData = performance.now();
+
     const runName = await nextRunName(
       store,
       experimentId,

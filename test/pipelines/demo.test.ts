@@ -25,6 +25,7 @@ let uri: string;
 let store: TrackingStore;
 let first: DemoResult;
 let second: DemoResult;
+let weak: DemoResult;
 const progress: string[] = [];
 
 async function download(runId: string, artifactPath: string): Promise<string> {
@@ -42,6 +43,12 @@ beforeAll(async () => {
   uri = `sqlite:///${path.join(dir, 'tracking.db')}`;
   first = await runDemo({ ...SMALL, trackingUri: uri, out: (l) => progress.push(l) });
   second = await runDemo({ ...SMALL, trackingUri: uri });
+  // one shallow tree barely moves off the mean: it must not pass the registration gate
+  weak = await runDemo({
+    ...SMALL,
+    gbdt: { nEstimators: 1, maxDepth: 1, learningRate: 0.05 },
+    trackingUri: uri,
+  });
   store = await openStore(uri);
 }, 120_000);
 
@@ -195,5 +202,21 @@ describe('runDemo', () => {
     expect(second.registry.production).toBe('1');
     expect(second.registry.staging).toBe('2');
     expect(second.registry.history.map((e) => e.action)).toContain('evaluate');
+  });
+
+  it('does not register a model that fails the gate, and says why on the run', async () => {
+    expect(weak.metrics.mae).toBeGreaterThan(6);
+    expect(weak.registry.registration.registered).toBe(false);
+    expect(weak.registry.evaluation).toBeNull();
+    const run = await store.getRun(weak.runId);
+    expect(run.info.status).toBe('FINISHED');
+    const tags = Object.fromEntries(run.data.tags.map((t) => [t.key, t.value]));
+    expect(tags['propflow.registration']).toMatch(
+      /^rejected for NBAPropsModel: val_mae=.* does not pass the gate/,
+    );
+    expect(tags['production_ready']).toBe('false');
+    const versions = await store.searchModelVersions({ filter: "name = 'NBAPropsModel'" });
+    expect(versions.items.map((v) => v.version).sort()).toEqual(['1', '2']);
+    expect((await store.getModelVersion('NBAPropsModel', '1')).currentStage).toBe('Production');
   });
 });
