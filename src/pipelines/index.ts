@@ -7,6 +7,7 @@ export {
   DEMO_EXPERIMENT,
   DEMO_GATE,
   DEMO_GBDT_PARAMS,
+  DEMO_TARGET_MAE,
   type DemoFoldSummary,
   type DemoOptions,
   type DemoResult,
