@@ -38,7 +38,10 @@ describe('model artifact (MLflow layout)', () => {
       createdAt: when,
       flavorExtras: { target: 'pra' },
     });
-    const doc = parse(readFileSync(path.join(dir, 'MLmodel'), 'utf8'));
+    const text = readFileSync(path.join(dir, 'MLmodel'), 'utf8');
+    // quoted like MLflow's own files, so YAML 1.1 readers (PyYAML) keep it a string
+    expect(text).toContain("utc_time_created: '2024-06-01 12:30:05.250000'");
+    const doc = parse(text);
     expect(doc.artifact_path).toBe('model');
     expect(doc.run_id).toBe('abc123');
     expect(doc.model_uuid).toMatch(/^[0-9a-f]{32}$/);

@@ -15,7 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { parse as parseYaml, Scalar, stringify as stringifyYaml } from 'yaml';
 import { z } from 'zod';
 import { DataError, InvalidParameterError, NotFoundError } from '../errors.js';
 import { GbdtModel, loadGbdt } from './gbdt/model.js';
@@ -217,7 +217,10 @@ export function writeModelArtifact(dir: string, opts: WriteArtifactOptions): MLm
     };
   }
   doc.signature = { inputs: pyJson(signature.inputs), outputs: pyJson(signature.outputs), params: null };
-  doc.utc_time_created = info.utcTimeCreated;
+  // quoted, as MLflow writes it: unquoted, YAML 1.1 readers (PyYAML) would load a datetime
+  const created = new Scalar(info.utcTimeCreated);
+  created.type = Scalar.QUOTE_SINGLE;
+  doc.utc_time_created = created;
   writeFileSync(path.join(dir, MLMODEL_FILE), stringifyYaml(doc, { lineWidth: 0 }));
   return info;
 }
