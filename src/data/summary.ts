@@ -141,3 +141,146 @@ export function leagueSummary(p: PlayerGames, lines?: ConsensusLines): LeagueSum
   }
   return summary;
 }
+
+export interface PriorMeanOptions {
+  /** Mean of the player's last `window` games (over seasons); omitted = the season-to-date mean. */
+  window?: number;
+  /** Fewer prior games than this → NaN (no prediction; default 5). */
+  minGames?: number;
+}
+
+/**
+ * A simple predictor of each player-game's PRA from strictly earlier games of the player (games on
+ * the same date or later never count): the mean of the last `window` games, or the season-to-date
+ * mean. One value per row of `p`, NaN where the player has too few prior games.
+ */
+export function priorMeanPra(p: PlayerGames, options: PriorMeanOptions = {}): Float64Array {
+  const minGames = options.minGames ?? 5;
+  const window = options.window;
+  const order = Array.from({ length: p.n }, (_, i) => i).sort(
+    (a, b) => p.playerId[a]! - p.playerId[b]! || p.date[a]! - p.date[b]!,
+  );
+  const out = new Float64Array(p.n).fill(Number.NaN);
+  let hist: number[] = [];
+  let sum = 0;
+  let count = 0;
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k]!;
+    const prev = k > 0 ? order[k - 1]! : -1;
+    const samePlayer = prev >= 0 && p.playerId[prev] === p.playerId[i];
+    if (!samePlayer || (window === undefined && p.season[prev] !== p.season[i])) {
+      hist = [];
+      sum = 0;
+      count = 0;
+    }
+    // games strictly before this row's date (a player has one game per date)
+    if (count >= minGames) out[i] = sum / count;
+    hist.push(p.pra[i]!);
+    sum += p.pra[i]!;
+    count++;
+    if (window !== undefined && count > window) {
+      sum -= hist[hist.length - 1 - window]!;
+      count--;
+    }
+  }
+  return out;
+}
+
+export interface MarketCheck {
+  /** Player-games with a PRA consensus line and a box score. */
+  n: number;
+  /** Mean |PRA − consensus line| over those. */
+  lineMae: number;
+  /** Rows among them with a prediction, and the prediction's MAE on them. */
+  nPredicted: number;
+  predMae: number;
+  /** The consensus line's MAE on the predicted rows (to compare with `predMae`). */
+  lineMaeOnPredicted: number;
+  nBets: number;
+  nOver: number;
+  wins: number;
+  losses: number;
+  pushes: number;
+  winRate: number;
+  /** Profit per unit staked at the consensus best price of the side bet. */
+  roi: number;
+  /** Mean decimal payout − 1 of the bets (0.909 at −110). */
+  avgPayout: number;
+}
+
+/** Decimal payout − 1 of American odds. */
+function payoutOf(odds: number): number {
+  return odds > 0 ? odds / 100 : 100 / -odds;
+}
+
+/**
+ * How a predictor does against a market: the consensus line's MAE, and one unit bet on the over
+ * (under) at the best consensus price whenever the prediction is at least `minEdge` above (below)
+ * the line. `pred` has one value per row of `p` (NaN = no prediction, no bet).
+ */
+export function marketCheck(
+  p: PlayerGames,
+  lines: ConsensusLines,
+  pred: ArrayLike<number>,
+  minEdge = 2,
+): MarketCheck {
+  const byKey = new Map<string, number>();
+  for (let i = 0; i < p.n; i++) byKey.set(`${p.gameId[i]}|${p.playerId[i]}`, i);
+  let n = 0;
+  let lineAbs = 0;
+  let nPred = 0;
+  let predAbs = 0;
+  let linePredAbs = 0;
+  let nOver = 0;
+  let nBets = 0;
+  let wins = 0;
+  let losses = 0;
+  let pushes = 0;
+  let profit = 0;
+  let payouts = 0;
+  for (let j = 0; j < lines.n; j++) {
+    if (lines.market[j] !== 'PRA') continue;
+    const i = byKey.get(`${lines.gameId[j]}|${lines.playerId[j]}`);
+    if (i === undefined) continue;
+    const actual = p.pra[i]!;
+    const line = lines.line[j]!;
+    n++;
+    lineAbs += Math.abs(actual - line);
+    const x = pred[i]!;
+    if (Number.isNaN(x)) continue;
+    nPred++;
+    predAbs += Math.abs(actual - x);
+    linePredAbs += Math.abs(actual - line);
+    const over = x - line >= minEdge;
+    const under = line - x >= minEdge;
+    const odds = over ? lines.overOdds[j]! : under ? lines.underOdds[j]! : Number.NaN;
+    if (Number.isNaN(odds)) continue;
+    const pay = payoutOf(odds);
+    nBets++;
+    if (over) nOver++;
+    payouts += pay;
+    if (actual === line) pushes++;
+    else if (actual > line === over) {
+      wins++;
+      profit += pay;
+    } else {
+      losses++;
+      profit -= 1;
+    }
+  }
+  return {
+    n,
+    lineMae: lineAbs / n,
+    nPredicted: nPred,
+    predMae: predAbs / nPred,
+    lineMaeOnPredicted: linePredAbs / nPred,
+    nBets,
+    nOver,
+    wins,
+    losses,
+    pushes,
+    winRate: wins / (wins + losses),
+    roi: profit / nBets,
+    avgPayout: payouts / nBets,
+  };
+}

@@ -9,6 +9,7 @@ import {
   TEAMS,
   versionOf,
 } from './index.js';
+import { type MarketCheck, marketCheck, type PriorMeanOptions, priorMeanPra } from './summary.js';
 
 const NBA = path.resolve(import.meta.dirname, '../../../shared/data/nba');
 const PLAYERS = path.join(NBA, 'player_game_logs_2015-16_to_2023-24.csv.gz');
@@ -73,12 +74,20 @@ describe('synthetic league: structure and determinism', () => {
  * quantiles ±2.5 and mean ±1.5; games per player-season mean ±10%, median ±6, p10 ±4, p90 ±5;
  * players per team-game ±0.5; team rest-day shares ±0.03; line error MAE and sd ±12%, mean
  * ±0.5, over rate 0.44–0.52; overall PRA mean ±6% and sd ±8%.
+ *
+ * The market is as hard to beat as the real one: betting the last-10 and the season-to-date PRA
+ * average (strictly prior games, at least 5) against the consensus line when they differ by 2 or
+ * more, at the best consensus price: win rate within ±0.03 of the real one and at most 0.53, ROI
+ * within ±0.05 of the real one and at most +0.03 (real 2023-24 closing lines: about 50% and ±1%).
  */
 describe.skipIf(!hasReal)('synthetic league looks like the real logs (needs ../shared/data/nba)', () => {
   let real: LeagueSummary;
+  let realBets: MarketCheck[];
+  const PREDICTORS: PriorMeanOptions[] = [{ window: 10 }, {}];
   beforeAll(() => {
     const ds = ingestFiles({ playerLogs: PLAYERS, lines: LINES });
     real = leagueSummary(ds.players, ds.consensus);
+    realBets = PREDICTORS.map((o) => marketCheck(ds.players, ds.consensus!, priorMeanPra(ds.players, o)));
   });
 
   const rel = (a: number, b: number): number => Math.abs(a - b) / Math.abs(b);
@@ -116,6 +125,50 @@ describe.skipIf(!hasReal)('synthetic league looks like the real logs (needs ../s
       expect(Math.abs(le.mean - re.mean)).toBeLessThan(0.5);
       expect(le.overRate).toBeGreaterThan(0.44);
       expect(le.overRate).toBeLessThan(0.52);
+      PREDICTORS.forEach((o, k) => {
+        const what = o.window ? `last-${o.window} mean` : 'season-to-date mean';
+        const b = marketCheck(ds.players, ds.consensus!, priorMeanPra(ds.players, o));
+        const r = realBets[k]!;
+        expect(r.nBets, `real bets, ${what}`).toBeGreaterThan(1500);
+        expect(b.nBets, `bets, ${what}`).toBeGreaterThan(10_000);
+        expect(Math.abs(b.winRate - r.winRate), `win rate, ${what}`).toBeLessThan(0.03);
+        expect(b.winRate, `win rate, ${what}`).toBeLessThan(0.53);
+        expect(Math.abs(b.roi - r.roi), `ROI, ${what}`).toBeLessThan(0.05);
+        expect(b.roi, `ROI, ${what}`).toBeLessThan(0.03);
+        // the line is a better predictor than either average, as in the real market
+        expect(b.lineMaeOnPredicted, `line vs ${what}`).toBeLessThan(b.predMae);
+      });
     });
   }
+});
+
+describe('simple predictors against a market', () => {
+  it('priorMeanPra uses strictly earlier games; marketCheck bets the edge at the best price', () => {
+    const ds = synthesizeLeague({ seed: 5, seasons: 1 });
+    const p = ds.players;
+    const l10 = priorMeanPra(p, { window: 10, minGames: 1 });
+    const std = priorMeanPra(p, { minGames: 1 });
+    // recompute one player's values by hand
+    const pid = p.playerId[0]!;
+    const rows = Array.from({ length: p.n }, (_, i) => i)
+      .filter((i) => p.playerId[i] === pid)
+      .sort((a, b) => p.date[a]! - p.date[b]!);
+    expect(Number.isNaN(l10[rows[0]!]!)).toBe(true);
+    rows.forEach((i, k) => {
+      if (k === 0) return;
+      const prior = rows.slice(0, k).map((j) => p.pra[j]!);
+      const last = prior.slice(-10);
+      expect(l10[i]!).toBeCloseTo(last.reduce((a, b) => a + b, 0) / last.length, 4);
+      expect(std[i]!).toBeCloseTo(prior.reduce((a, b) => a + b, 0) / prior.length, 4);
+    });
+    // predicting the outcome itself wins every decided bet and never bets when it sits on the line
+    const c = ds.consensus!;
+    const m = marketCheck(p, c, p.pra, 2);
+    expect(m.n).toBe(c.n);
+    expect(m.losses).toBe(0);
+    expect(m.pushes).toBe(0);
+    expect(m.winRate).toBe(1);
+    expect(m.roi).toBeCloseTo(m.avgPayout, 9);
+    expect(m.predMae).toBe(0);
+  });
 });

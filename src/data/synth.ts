@@ -138,6 +138,19 @@ const BENCH_PLAY = [0.85, 0.72, 0.58, 0.45];
 const FRINGE_PLAY = 0.3;
 /** Game-to-game form: lognormal spread of a player's per-minute production. */
 const FORM_SD = 0.14;
+/**
+ * Pre-game news (role, matchup plan, a knock, a minutes limit): a lognormal factor on a player's
+ * production that the market learns before the game and the box-score history does not show.
+ */
+const NEWS_SD = 0.08;
+/**
+ * The market's own pricing error: small, so that its line is an efficient estimate given what
+ * is known before the game (as real closing lines are: simple averages of past games do not beat
+ * them). An error the outcome does not share would be a free edge for anyone averaging games.
+ */
+const LINE_NOISE_SD = 0.02;
+/** Games' weight of the market's model against the player's season so far (shrinkage). */
+const CALIB_GAMES = 10;
 /** Where the market sets its x.5 line relative to its mean estimate. */
 const LINE_SHIFT = -0.5;
 
@@ -487,6 +500,8 @@ function simulateSeason(
       }
     });
   }
+  /** The market's record per player this season: actual PRA and its model's PRA, summed over priced games. */
+  const calib = new Map<number, [number, number]>();
   const gamesPlayed = new Int32Array(teams.length);
   const lastDay = new Int32Array(teams.length).fill(-100);
   let gameNo = 0;
@@ -522,8 +537,10 @@ function simulateSeason(
         playing.push(p);
         let m = baseMin.get(p.id)!;
         if (b2b && r < 6) m *= 0.96;
-        expect.push(m);
-        m *= Math.exp((r < 5 ? 0.1 : r < 8 ? 0.18 : r < 12 ? 0.32 : 0.45) * rng.normal());
+        // the coach's spread around the role's minutes; the market knows its mean
+        const sd = r < 5 ? 0.1 : r < 8 ? 0.18 : r < 12 ? 0.32 : 0.45;
+        expect.push(m * Math.exp((sd * sd) / 2));
+        m *= Math.exp(sd * rng.normal());
         if (Math.abs(margin) > 18 && r < 6) m *= 0.88;
         if (Math.abs(margin) > 18 && r >= 9) m *= 1.6;
         want.push(m);
@@ -557,8 +574,9 @@ function simulateSeason(
         const m = Math.max(0, Math.round(Math.min(48 + 5 * overtime, minutesOf[idx]!)));
         const home = side === 0 ? 1 : 0;
         const form = Math.exp(FORM_SD * rng.normal() - (FORM_SD * FORM_SD) / 2);
+        const news = Math.exp(NEWS_SD * rng.normal() - (NEWS_SD * NEWS_SD) / 2);
         const context = pace * opp.defense * (home ? 1.012 : 0.988) * (b2b ? 0.975 : rest >= 3 ? 1.01 : 1);
-        const lam = rate.get(p.id)! * m * context * form;
+        const lam = rate.get(p.id)! * m * context * news * form;
         const ptsLam = lam * p.ptsShare;
         const rebLam = lam * p.rebShare;
         const astLam = lam * (1 - p.ptsShare - p.rebShare);
@@ -601,10 +619,17 @@ function simulateSeason(
         rows.tov.push(rng.poisson(0.012 * m + 0.08 * (fga + 0.44 * fta)));
         rows.pf.push(Math.min(6, rng.poisson(0.06 * m)));
         rows.plusMinus.push(plusMinus);
-        // the market prices rotation players from their role, skill, the rotation and the matchup
+        // the market prices rotation players from their role, skill, the rotation, the matchup and
+        // the pre-game news, with a small error of its own
         const base = baseMin.get(p.id)!;
         if (base >= 17) {
-          const est = rate.get(p.id)! * expect[idx]! * expectScale * context * Math.exp(0.08 * rng.normal());
+          const model = rate.get(p.id)! * expect[idx]! * expectScale * context * news;
+          // what its model misses (the minutes cap, blowouts) it learns from the season so far
+          const [sumPra, sumModel] = calib.get(p.id) ?? [0, 0];
+          const k = CALIB_GAMES * model;
+          const noise = Math.exp(LINE_NOISE_SD * rng.normal());
+          const est = model * ((sumPra + k) / (sumModel + k)) * noise;
+          calib.set(p.id, [sumPra + pts + reb + ast, sumModel + model]);
           // two to four books; most post the main line, some shade it by a point
           const nBooks = 2 + rng.int(3);
           const first = rng.int(BOOKS.length);
