@@ -16,7 +16,14 @@
  */
 import { userInfo } from 'node:os';
 import { InvalidParameterError, NotFoundError, PropflowError } from '../errors.js';
-import type { ModelStage, ModelVersion, RegisteredModel, Run, TrackingStore } from '../tracking/index.js';
+import {
+  MODEL_STAGES,
+  type ModelStage,
+  type ModelVersion,
+  type RegisteredModel,
+  type Run,
+  type TrackingStore,
+} from '../tracking/index.js';
 import { type Criteria, type CriterionResult, checkBeat, checkMax, checkMin, tagSafe } from './criteria.js';
 import { type Gate, parseGate, passesGate } from './gate.js';
 import {
@@ -39,7 +46,6 @@ export const FORCED_PROMOTION_TAG = 'propflow.forced_promotion';
 export const ROLLBACK_REASON_TAG = 'propflow.rollback_reason';
 export const PRODUCTION_ALIAS = 'production';
 export const STAGING_ALIAS = 'staging';
-const STAGES: readonly ModelStage[] = ['None', 'Staging', 'Production', 'Archived'];
 const MAX_ROUNDS = 10;
 
 /** Who acts: explicit option > `PROPFLOW_ACTOR` > `USER` > `USERNAME` > the OS account > `unknown`. */
@@ -56,8 +62,8 @@ export function resolveActor(explicit?: string, env: NodeJS.ProcessEnv = process
 
 /** `production` → `Production`; anything not a stage is an error that lists the stages. */
 export function parseStage(text: string): ModelStage {
-  const found = STAGES.find((s) => s.toLowerCase() === text.trim().toLowerCase());
-  if (!found) throw new InvalidParameterError(`Stage '${text}' is not one of ${STAGES.join(', ')}.`);
+  const found = MODEL_STAGES.find((s) => s.toLowerCase() === text.trim().toLowerCase());
+  if (!found) throw new InvalidParameterError(`Stage '${text}' is not one of ${MODEL_STAGES.join(', ')}.`);
   return found;
 }
 
