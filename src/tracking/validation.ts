@@ -298,15 +298,6 @@ export function validateRunId(runId: unknown): string {
   return s;
 }
 
-/** Experiment ids: 1–64 characters, starting alphanumeric. */
-export function validateExperimentId(experimentId: unknown): string {
-  const s = typeof experimentId === 'string' ? experimentId : String(experimentId ?? '');
-  if (!/^[a-zA-Z0-9][\w-]{0,63}$/.test(s)) {
-    throw new InvalidParameterError(`Invalid experiment ID: '${s}'`);
-  }
-  return s;
-}
-
 /** `max_results` of a search: a positive integer up to `limit`. */
 export function validateMaxResults(value: number | undefined, fallback: number, limit: number): number {
   if (value === undefined) return fallback;
