@@ -83,6 +83,18 @@ export function pythonJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+/** The JSON list a tag holds (empty when the tag is absent or not a JSON list). */
+function jsonListTag(tags: readonly Tag[], key: string): unknown[] {
+  const value = tags.find((t) => t.key === key)?.value;
+  if (!value) return [];
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return Array.isArray(parsed) ? parsed : [];
+  } catch {
+    return [];
+  }
+}
+
 const LOGGED_MODEL_SOURCE = /^models:\/(m-[0-9a-f]+)\/?$/;
 
 export interface HandlerDeps {
@@ -317,16 +329,7 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
         throw new InvalidParameterError("Invalid value for parameter 'model_json': expected a JSON object.");
       }
       const run = await store.getRun(runId);
-      const previous = run.data.tags.find((t) => t.key === 'mlflow.log-model.history')?.value;
-      let history: unknown[] = [];
-      if (previous) {
-        try {
-          const parsed: unknown = JSON.parse(previous);
-          if (Array.isArray(parsed)) history = parsed;
-        } catch {
-          history = [];
-        }
-      }
+      const history = jsonListTag(run.data.tags, 'mlflow.log-model.history');
       const value = history.length > 0 ? pythonJson([...history, model]) : `[${req.model_json}]`;
       await store.setTag(runId, { key: 'mlflow.log-model.history', value });
       return EMPTY;
@@ -414,14 +417,7 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
       if (req.model_id !== undefined && isLoggedModelStore(store)) {
         // MLflow 3 records the registration on the logged model.
         const model = await store.getLoggedModel(req.model_id);
-        const previous = model.tags.find((t) => t.key === 'mlflow.modelVersions')?.value;
-        let list: unknown[] = [];
-        try {
-          const parsed: unknown = previous ? JSON.parse(previous) : [];
-          if (Array.isArray(parsed)) list = parsed;
-        } catch {
-          list = [];
-        }
+        const list = jsonListTag(model.tags, 'mlflow.modelVersions');
         list.push({ name: version.name, version: Number(version.version) });
         await store.setLoggedModelTags(req.model_id, [
           { key: 'mlflow.modelVersions', value: pythonJson(list) },
