@@ -1,8 +1,7 @@
 /**
  * Configuration resolved in one place: an explicit option wins, then the environment
- * variable, then the default. Errors name both the option and the variable.
+ * variable, then the default.
  */
-import { InvalidParameterError } from './errors.js';
 
 /** Where the embedded store lives when nothing is configured (not MLflow's `mlflow.db`). */
 export const DEFAULT_HOME = 'propflow';
@@ -27,22 +26,6 @@ export function resolveSetting(
   const fromEnv = setting.env ? env[setting.env] : undefined;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   return setting.default;
-}
-
-/** Resolve a numeric setting; a value that is not a number is an error naming option and variable. */
-export function resolveNumber(
-  setting: Setting<number>,
-  explicit: string | number | undefined,
-  env: NodeJS.ProcessEnv = process.env,
-): number {
-  const raw = explicit ?? (setting.env ? env[setting.env] : undefined);
-  if (raw === undefined || raw === '') return setting.default;
-  const value = typeof raw === 'number' ? raw : Number(raw);
-  if (!Number.isFinite(value)) {
-    const where = setting.env ? `${setting.option} (or ${setting.env})` : setting.option;
-    throw new InvalidParameterError(`${where} must be a number, got '${raw}'.`);
-  }
-  return value;
 }
 
 /** The tracking URI: `--tracking-uri` > `MLFLOW_TRACKING_URI` > the embedded store under the working folder. */
