@@ -189,6 +189,16 @@ function byVersionNumber(a: ModelVersion, b: ModelVersion): number {
   return Number(a.version) - Number(b.version);
 }
 
+/** The highest-numbered version in `stage`, if any. */
+function highestIn(versions: readonly ModelVersion[], stage: ModelStage): ModelVersion | null {
+  return (
+    versions
+      .filter((v) => v.currentStage === stage)
+      .sort(byVersionNumber)
+      .at(-1) ?? null
+  );
+}
+
 function describeDecision(e: HistoryEvent): string {
   const why = e.reason ? `: ${e.reason}` : '';
   return e.action === 'rollback'
@@ -303,8 +313,7 @@ export class ModelRegistry {
     let production: ModelVersion | null = null;
     let productionMetrics = new Map<string, number>();
     if (criteria.some((c) => c.kind === 'beat_production')) {
-      const prod = (await this.listVersions(name)).filter((v) => v.currentStage === 'Production');
-      production = prod.sort(byVersionNumber).at(-1) ?? null;
+      production = highestIn(await this.listVersions(name), 'Production');
       if (production && production.version !== version) {
         if (!production.runId) {
           throw new InvalidParameterError(
@@ -649,8 +658,8 @@ export class ModelRegistry {
     return {
       name: model.name,
       description: model.description,
-      production: versions.filter((v) => v.currentStage === 'Production').at(-1)?.version ?? null,
-      staging: versions.filter((v) => v.currentStage === 'Staging').at(-1)?.version ?? null,
+      production: highestIn(versions, 'Production')?.version ?? null,
+      staging: highestIn(versions, 'Staging')?.version ?? null,
       aliases,
       versions: versions.map((v) => ({
         version: v.version,
@@ -674,13 +683,12 @@ export class ModelRegistry {
         ...(pageToken && { pageToken }),
       });
       for (const m of page.items) {
-        const latest = [...m.latestVersions].sort(byVersionNumber);
         const versions = await this.listVersions(m.name);
         out.push({
           name: m.name,
           versions: versions.length,
-          production: latest.filter((v) => v.currentStage === 'Production').at(-1)?.version ?? null,
-          staging: latest.filter((v) => v.currentStage === 'Staging').at(-1)?.version ?? null,
+          production: highestIn(m.latestVersions, 'Production')?.version ?? null,
+          staging: highestIn(m.latestVersions, 'Staging')?.version ?? null,
           latest: versions.sort(byVersionNumber).at(-1)?.version ?? null,
           updated: new Date(m.lastUpdatedTimestamp).toISOString(),
         });
@@ -883,12 +891,7 @@ function lastDecisionSeq(events: readonly HistoryEvent[]): number {
 function currentProduction(state: ReplayedState, versions: readonly ModelVersion[]): string | null {
   if (state.production && versions.some((v) => v.version === state.production!.version))
     return state.production.version;
-  return (
-    versions
-      .filter((v) => v.currentStage === 'Production')
-      .sort(byVersionNumber)
-      .at(-1)?.version ?? null
-  );
+  return highestIn(versions, 'Production')?.version ?? null;
 }
 
 /** The steps that make stages and aliases match the replayed decisions. */
