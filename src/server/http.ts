@@ -81,7 +81,7 @@ export function jsonResponse(body: unknown, status = 200): Response {
 }
 
 /** Read the whole body, refusing more than `limit` bytes (by header and by actual size). */
-export async function readBodyLimited(c: Context, limit: number, what: string): Promise<Uint8Array> {
+async function readBodyLimited(c: Context, limit: number, what: string): Promise<Uint8Array> {
   const declared = c.req.header('content-length');
   if (declared !== undefined && Number(declared) > limit) {
     throw new PayloadTooLargeError(

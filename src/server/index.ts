@@ -3,7 +3,6 @@
  * over a tracking store, for the official MLflow Python client and propflow alike.
  */
 
-export { checkArtifactPath, decodeArtifactPath } from '../tracking/index.js';
 export { createServerApp, DEFAULT_LIMITS, type ServerAppOptions, type ServerLimits } from './app.js';
 export {
   type AuthConfig,

@@ -67,7 +67,7 @@ export function errorFromWire(status: number, body: unknown, context: string): P
 }
 
 /** The error code for an HTTP status that came without an MLflow error body. */
-export function statusToCode(status: number): ErrorCode {
+function statusToCode(status: number): ErrorCode {
   if (status === 400) return 'BAD_REQUEST';
   if (status === 401) return 'UNAUTHENTICATED';
   if (status === 403) return 'PERMISSION_DENIED';

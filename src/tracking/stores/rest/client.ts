@@ -28,7 +28,7 @@ export interface RestStoreOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export const RETRY_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
+const RETRY_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 
 export interface RawResponse {
   status: number;

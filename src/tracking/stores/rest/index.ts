@@ -7,7 +7,6 @@ import type { RestStoreOptions } from './client.js';
 import { RestStore } from './store.js';
 
 export type { RestStoreOptions, RetryOptions } from './client.js';
-export { RETRY_STATUSES } from './client.js';
 export { chunkBatch, LOG_BATCH_LIMITS, RestStore } from './store.js';
 
 /** Open a REST store for an `http(s)://` tracking URI. Nothing is contacted until the first call. */
