@@ -15,7 +15,7 @@ import { userInfo } from 'node:os';
 import path from 'node:path';
 import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import { stringify as stringifyYaml } from 'yaml';
-import { AlreadyExistsError, InvalidParameterError, PropflowError } from '../errors.js';
+import { InvalidParameterError, PropflowError } from '../errors.js';
 import type { Dataset, Metric, Run, RunInfo, RunStatus, Tag } from './entities.js';
 import { MLFLOW_TAGS } from './entities.js';
 import type { TrackingStore } from './store.js';
@@ -71,11 +71,9 @@ export async function getOrCreateExperiment(store: TrackingStore, name: string):
   try {
     return await store.createExperiment(name);
   } catch (err) {
-    // Another process created it between our lookup and create.
-    if (
-      err instanceof AlreadyExistsError ||
-      (err instanceof PropflowError && err.code === 'RESOURCE_ALREADY_EXISTS')
-    ) {
+    // Another process created it between our lookup and create (an AlreadyExistsError, or
+    // the same code from a server).
+    if (err instanceof PropflowError && err.code === 'RESOURCE_ALREADY_EXISTS') {
       const again = await store.getExperimentByName(name);
       if (again) return again.experimentId;
     }
