@@ -120,8 +120,9 @@ export function createServerApp(options: ServerAppOptions): Hono<Env> {
     }
   };
 
-  /** Where a run's artifacts live below the served folder; refused when they are elsewhere. */
-  const runArtifactBase = async (runId: string | undefined): Promise<string> => {
+  /** Where the artifacts of the query's run live below the served folder; refused when they are elsewhere. */
+  const runArtifactBase = async (q: URLSearchParams): Promise<string> => {
+    const runId = q.get('run_uuid') ?? q.get('run_id');
     if (!runId) throw new InvalidParameterError("Missing value for required parameter 'run_uuid'.");
     const run = await options.store.getRun(runId);
     const base = mlflowArtifactsPath(run.info.artifactUri);
@@ -139,7 +140,7 @@ export function createServerApp(options: ServerAppOptions): Hono<Env> {
   // and `upload-artifact`. Paths are checked like every other artifact path.
   app.get('/get-artifact', async (c) => {
     const q = new URL(c.req.url).searchParams;
-    const base = await runArtifactBase(q.get('run_uuid') ?? q.get('run_id') ?? undefined);
+    const base = await runArtifactBase(q);
     return artifacts.download(under(base, checkArtifactPath(q.get('path') ?? '', 'path')));
   });
   app.get('/model-versions/get-artifact', async (c) => {
@@ -164,7 +165,7 @@ export function createServerApp(options: ServerAppOptions): Hono<Env> {
   app.post('/ajax-api/2.0/mlflow/upload-artifact', async (c) => {
     requireWrite(c, 'uploading an artifact');
     const q = new URL(c.req.url).searchParams;
-    const base = await runArtifactBase(q.get('run_uuid') ?? q.get('run_id') ?? undefined);
+    const base = await runArtifactBase(q);
     const rel = checkArtifactPath(q.get('path') ?? '', 'path');
     await artifacts.upload(under(base, rel), c.req.raw.body, c.req.header('content-length'));
     return jsonResponse({});
