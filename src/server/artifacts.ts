@@ -102,6 +102,7 @@ export class ArtifactService {
     }
     const abs = this.repo.resolve(rel);
     await mkdir(path.dirname(abs), { recursive: true });
+    // Check again now that the folders exist (the first check is skipped while the root is missing).
     this.repo.resolve(rel);
     const existing = await lstat(abs).catch(() => null);
     if (existing?.isDirectory())
