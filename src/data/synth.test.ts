@@ -1,15 +1,19 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { linesForRows } from '../features/index.js';
+import { lastNAverage, seasonToDateAverage } from '../models/index.js';
+import { simulateBets } from '../validation/index.js';
 import {
+  type ConsensusLines,
   ingestFiles,
   type LeagueSummary,
   leagueSummary,
+  type PlayerGames,
   synthesizeLeague,
   TEAMS,
   versionOf,
 } from './index.js';
-import { type MarketCheck, marketCheck, type PriorMeanOptions, priorMeanPra } from './summary.js';
 
 const NBA = path.resolve(import.meta.dirname, '../../../shared/data/nba');
 const PLAYERS = path.join(NBA, 'player_game_logs_2015-16_to_2023-24.csv.gz');
@@ -82,7 +86,7 @@ describe('synthetic league: structure and determinism', () => {
  */
 describe.skipIf(!hasReal)('synthetic league looks like the real logs (needs ../shared/data/nba)', () => {
   let real: LeagueSummary;
-  let realBets: MarketCheck[];
+  let realBets: ReturnType<typeof marketCheck>[];
   const PREDICTORS: PriorMeanOptions[] = [{ window: 10 }, {}];
   beforeAll(() => {
     const ds = ingestFiles({ playerLogs: PLAYERS, lines: LINES });
@@ -172,3 +176,75 @@ describe('simple predictors against a market', () => {
     expect(m.predMae).toBe(0);
   });
 });
+
+interface PriorMeanOptions {
+  /** Mean of the player's last `window` games (over seasons); omitted = the season-to-date mean. */
+  window?: number;
+  /** Fewer prior games than this → NaN (no prediction; default 5). */
+  minGames?: number;
+}
+/**
+ * A simple predictor of each player-game's PRA from strictly earlier games of the player: the
+ * models' baselines (last `window` games, or season-to-date) fed in date order. One value per row
+ * of `p`, NaN where the player has fewer than `minGames` prior games in the window.
+ */
+function priorMeanPra(p: PlayerGames, options: PriorMeanOptions = {}): Float64Array {
+  const minGames = options.minGames ?? 5;
+  const { window } = options;
+  const order = Array.from({ length: p.n }, (_, i) => i).sort((a, b) => p.date[a]! - p.date[b]!);
+  const groups = order.map((i) =>
+    window === undefined ? `${p.playerId[i]}|${p.season[i]}` : p.playerId[i]!,
+  );
+  const values = order.map((i) => p.pra[i]!);
+  const mean =
+    window === undefined ? seasonToDateAverage(groups, values) : lastNAverage(groups, values, window);
+  const seen = new Map<string | number, number>();
+  const out = new Float64Array(p.n).fill(Number.NaN);
+  order.forEach((i, k) => {
+    const g = groups[k]!;
+    const prior = seen.get(g) ?? 0;
+    if (Math.min(prior, window ?? prior) >= minGames) out[i] = mean[k]!;
+    seen.set(g, prior + 1);
+  });
+  return out;
+}
+/**
+ * How a predictor does against a market: the consensus line's MAE, and the validation betting
+ * simulation (one unit on the side the prediction clears the line by `minEdge`, at the best
+ * consensus price). `pred` has one value per row of `p` (NaN = no prediction, no bet).
+ */
+function marketCheck(p: PlayerGames, lines: ConsensusLines, pred: ArrayLike<number>, minEdge = 2) {
+  const { line, overOdds, underOdds } = linesForRows({ nRows: p.n, keys: p }, lines);
+  const bets = simulateBets({ pred, actual: p.pra, line, overOdds, underOdds, minEdge });
+  let n = 0;
+  let lineAbs = 0;
+  let nPredicted = 0;
+  let predAbs = 0;
+  let linePredAbs = 0;
+  for (let i = 0; i < p.n; i++) {
+    const l = line[i]!;
+    if (Number.isNaN(l)) continue;
+    const a = p.pra[i]!;
+    n++;
+    lineAbs += Math.abs(a - l);
+    if (Number.isNaN(pred[i]!)) continue;
+    nPredicted++;
+    predAbs += Math.abs(a - pred[i]!);
+    linePredAbs += Math.abs(a - l);
+  }
+  return {
+    n,
+    lineMae: lineAbs / n,
+    nPredicted,
+    predMae: predAbs / nPredicted,
+    lineMaeOnPredicted: linePredAbs / nPredicted,
+    nBets: bets.n_bets,
+    nOver: bets.n_over,
+    wins: bets.wins,
+    losses: bets.losses,
+    pushes: bets.pushes,
+    winRate: bets.win_rate,
+    roi: bets.roi,
+    avgPayout: bets.avg_payout,
+  };
+}

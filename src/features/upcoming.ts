@@ -73,9 +73,12 @@ export function upcomingFromSchedule(
   };
 }
 
-/** The consensus line and best prices of each matrix row (NaN where the row has no line). */
+/**
+ * The consensus line and best prices of each matrix row (NaN where the row has no line). Only the
+ * row keys are read, so player games (`{ nRows: p.n, keys: p }`) join the same way.
+ */
 export function linesForRows(
-  m: FeatureMatrix,
+  m: { nRows: number; keys: Pick<FeatureMatrix['keys'], 'gameId' | 'playerId'> },
   lines: ConsensusLines,
   market = 'PRA',
 ): { line: Float32Array; overOdds: Float32Array; underOdds: Float32Array; nBooks: Int32Array } {
