@@ -84,19 +84,23 @@ export class SqliteDb {
     return this.db.transaction(fn).immediate();
   }
 
-  /** One page of `SELECT <alias>.* FROM <table> <alias> WHERE … ORDER BY …` mapped to entities. */
+  /**
+   * One page of `SELECT <alias>.* FROM <table> <alias> WHERE … ORDER BY …` mapped to entities.
+   * An order term is plain SQL, or a fragment when it binds values (a metric or tag key).
+   */
   searchPage<R, T>(
     from: string,
     where: readonly SqlFragment[],
-    orderSql: readonly string[],
+    order: readonly (string | SqlFragment)[],
     max: number,
     offset: number,
     map: (row: R) => T,
   ): Page<T> {
     const alias = from.split(' ')[1];
     const w = sqlAnd(where);
-    const sql = `SELECT ${alias}.* FROM ${from} WHERE ${w.sql} ORDER BY ${orderSql.join(', ')} LIMIT ? OFFSET ?`;
-    const rows = this.stmt(sql).all(...w.params, max + 1, offset) as R[];
+    const terms = order.map((o) => (typeof o === 'string' ? { sql: o, params: [] } : o));
+    const sql = `SELECT ${alias}.* FROM ${from} WHERE ${w.sql} ORDER BY ${terms.map((o) => o.sql).join(', ')} LIMIT ? OFFSET ?`;
+    const rows = this.stmt(sql).all(...w.params, ...terms.flatMap((o) => o.params), max + 1, offset) as R[];
     return page(rows.map(map), max, offset);
   }
 

@@ -15,7 +15,6 @@ import {
   parseSearchFilter,
   RUN_GRAMMAR,
   type SqlFragment,
-  sqlAnd,
   sqlCompare,
   sqlTagCompare,
 } from '../../search/index.js';
@@ -31,7 +30,7 @@ import {
   validateParamKeysUnique,
   validateTag,
 } from '../../validation.js';
-import { page, type SqliteDb } from './db.js';
+import type { SqliteDb } from './db.js';
 import type { ExperimentTables } from './experiments.js';
 import type { MetricTables } from './metrics.js';
 import {
@@ -316,15 +315,9 @@ export class RunTables {
     ];
     const orderParts = order.map((o) => this.runOrderSql(o));
     orderParts.push({ sql: 'r.start_time DESC', params: [] }, { sql: 'r.run_uuid ASC', params: [] });
-    const w = sqlAnd(where);
-    const sql = `SELECT r.* FROM runs r WHERE ${w.sql} ORDER BY ${orderParts.map((o) => o.sql).join(', ')} LIMIT ? OFFSET ?`;
-    const rows = this.db
-      .stmt(sql)
-      .all(...w.params, ...orderParts.flatMap((o) => o.params), max + 1, offset) as RunRow[];
-    const found = page(rows, max, offset);
-    const result: Page<Run> = { items: this.hydrateRuns(found.items) };
-    if (found.nextPageToken) result.nextPageToken = found.nextPageToken;
-    return result;
+    // Rows first, then params, metrics and tags of the whole page at once.
+    const found = this.db.searchPage<RunRow, RunRow>('runs r', where, orderParts, max, offset, (r) => r);
+    return { ...found, items: this.hydrateRuns(found.items) };
   }
 
   private runFilterSql(c: Comparison): SqlFragment {
