@@ -30,6 +30,7 @@ import {
   type HistoryEvent,
   Ledger,
   MAX_REASON_LENGTH,
+  type NewEvent,
   type ReplayedState,
   replay,
   SeqConflictError,
@@ -47,6 +48,8 @@ export const ROLLBACK_REASON_TAG = 'propflow.rollback_reason';
 export const PRODUCTION_ALIAS = 'production';
 export const STAGING_ALIAS = 'staging';
 const MAX_ROUNDS = 10;
+/** Lost claims before a promote or rollback gives up. */
+const MAX_CLAIM_ATTEMPTS = 50;
 
 /** Who acts: explicit option > `PROPFLOW_ACTOR` > `USER` > `USERNAME` > the OS account > `unknown`. */
 export function resolveActor(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -530,15 +533,12 @@ export class ModelRegistry {
         }
       }
       const forced = to === 'Production' && options.force;
-      try {
-        decision = await ledger.append(
-          { action: 'promote', version, from, to, reason: forced ? `forced: ${reason}` : reason },
-          { expectSeq: Ledger.lastSeq(events) + 1 },
-        );
-      } catch (err) {
-        if (!(err instanceof SeqConflictError) || attempt >= 50) throw err;
-        await backoff(attempt);
-      }
+      decision = await claim(
+        ledger,
+        { action: 'promote', version, from, to, reason: forced ? `forced: ${reason}` : reason },
+        events,
+        attempt,
+      );
     }
     if (decision && options.force && to === 'Production') {
       await this.store.setModelVersionTag(
@@ -616,15 +616,12 @@ export class ModelRegistry {
         target = previous;
       }
       const targetStage = versions.find((v) => v.version === target)?.currentStage ?? 'None';
-      try {
-        decision = await ledger.append(
-          { action: 'rollback', version: target, from: targetStage, to: 'Production', reason },
-          { expectSeq: Ledger.lastSeq(events) + 1 },
-        );
-      } catch (err) {
-        if (!(err instanceof SeqConflictError) || attempt >= 50) throw err;
-        await backoff(attempt);
-      }
+      decision = await claim(
+        ledger,
+        { action: 'rollback', version: target, from: targetStage, to: 'Production', reason },
+        events,
+        attempt,
+      );
     }
     const from = current!;
     await this.store
@@ -873,6 +870,25 @@ export class ModelRegistry {
       pageToken = page.nextPageToken;
     } while (pageToken);
     return out;
+  }
+}
+
+/**
+ * Claim a decision at "last seq + 1" of the `events` it was computed from. Null when another
+ * writer claimed that seq first (after a back-off): recompute from the newer history and retry.
+ */
+async function claim(
+  ledger: Ledger,
+  event: NewEvent,
+  events: readonly HistoryEvent[],
+  attempt: number,
+): Promise<HistoryEvent | null> {
+  try {
+    return await ledger.append(event, { expectSeq: Ledger.lastSeq(events) + 1 });
+  } catch (err) {
+    if (!(err instanceof SeqConflictError) || attempt >= MAX_CLAIM_ATTEMPTS) throw err;
+    await backoff(attempt);
+    return null;
   }
 }
 
