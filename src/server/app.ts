@@ -8,6 +8,8 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { InvalidParameterError, PropflowError } from '../errors.js';
 import {
+  API_PREFIXES,
+  ARTIFACTS_PREFIX,
   checkArtifactPath,
   decodeArtifactPath,
   decodeQuery,
@@ -63,9 +65,6 @@ const READ_ONLY_POSTS: ReadonlySet<EndpointName> = new Set([
   'searchLoggedModels',
   'getLatestVersions',
 ]);
-
-const API_PREFIXES = ['/api/2.0/', '/ajax-api/2.0/'] as const;
-const ARTIFACTS = 'mlflow-artifacts/';
 
 type Env = { Variables: { principal: Principal | undefined } };
 
@@ -175,7 +174,7 @@ export function createServerApp(options: ServerAppOptions): Hono<Env> {
     app.all(`${prefix}*`, async (c) => {
       const url = new URL(c.req.url);
       const subpath = url.pathname.slice(prefix.length);
-      if (subpath === 'mlflow-artifacts/artifacts' || subpath.startsWith(`${ARTIFACTS}`)) {
+      if (subpath.startsWith('mlflow-artifacts/')) {
         return handleArtifacts(c, url, subpath);
       }
       return handleApi(c, url, subpath);
@@ -208,13 +207,13 @@ export function createServerApp(options: ServerAppOptions): Hono<Env> {
 
   async function handleArtifacts(c: Context<Env>, url: URL, subpath: string): Promise<Response> {
     const method = c.req.method;
-    if (subpath === 'mlflow-artifacts/artifacts') {
+    if (subpath === ARTIFACTS_PREFIX) {
       if (method !== 'GET') throw new MethodNotAllowedError(`${url.pathname} accepts GET only (listing).`);
       const rel = checkArtifactPath(url.searchParams.get('path') ?? '', 'path');
       const files = await artifacts.list(rel);
       return jsonResponse(files.length > 0 ? { files: files.map(fileInfoToWire) } : {});
     }
-    const filePrefix = 'mlflow-artifacts/artifacts/';
+    const filePrefix = `${ARTIFACTS_PREFIX}/`;
     if (subpath.startsWith(filePrefix)) {
       const rel = decodeArtifactPath(subpath.slice(filePrefix.length));
       switch (method) {
