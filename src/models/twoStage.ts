@@ -335,10 +335,9 @@ export function trainTwoStage(
     minutesParams,
     valid ? { valid: { X: valid.X, y: valid.minutes } } : {},
   );
-  const minutesInSample = clipAtZero(stage1.predict(X));
   let oof: OutOfFoldMinutes;
   if (folds === 1) {
-    oof = { plan: [], firstRow: 0, estimates: minutesInSample };
+    oof = { plan: [], firstRow: 0, estimates: clipAtZero(stage1.predict(X)) };
   } else {
     const foldParams = { ...minutesParams, nEstimators: stage1.nTrees, earlyStoppingRounds: 0 };
     oof = outOfFoldMinutes(X, minutes, foldParams, folds);
