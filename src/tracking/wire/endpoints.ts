@@ -14,7 +14,6 @@ import {
   double,
   idString,
   int64,
-  modelStage,
   repeated,
   runStatus,
   wireDatasetInput,
@@ -577,12 +576,9 @@ export const listArtifactsResponse = z.object({ files: z.array(wireFileInfo).opt
 /** Prefixes MLflow serves its REST API under (the web UI uses `ajax-api`). */
 export const API_PREFIXES = ['/api/2.0/', '/ajax-api/2.0/'] as const;
 
-/** Request field types re-exported for the server and the client. */
+/** An endpoint's decoded request and response types, for the server and the client. */
 export type RequestOf<N extends EndpointName> = z.output<(typeof endpoints)[N]['request']>;
 export type ResponseOf<N extends EndpointName> = z.output<(typeof endpoints)[N]['response']>;
-export type WireResponse<N extends EndpointName> = z.input<(typeof endpoints)[N]['response']>;
-
-export { modelStage };
 
 const ALL_ROUTES: ReadonlyArray<{ key: EndpointName; ep: Endpoint; method: HttpMethod; segments: string[] }> =
   [
