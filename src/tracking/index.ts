@@ -76,7 +76,6 @@ export {
   validateModelVersion,
   validateParam,
   validateParamKeysUnique,
-  validateRunId,
   validateTag,
 } from './validation.js';
 

@@ -289,15 +289,6 @@ export function canonicalStage(stage: unknown): ModelStage {
 /** Stages whose existing versions `archive_existing_versions` may archive. */
 export const ACTIVE_STAGES: readonly ModelStage[] = ['Staging', 'Production'];
 
-/** Run ids: 1–256 characters, starting alphanumeric (MLflow's `_RUN_ID_REGEX`). */
-export function validateRunId(runId: unknown): string {
-  const s = typeof runId === 'string' ? runId : '';
-  if (!/^[a-zA-Z0-9][\w-]{0,255}$/.test(s)) {
-    throw new InvalidParameterError(`Invalid run ID: '${String(runId ?? '')}'`);
-  }
-  return s;
-}
-
 /** `max_results` of a search: a positive integer up to `limit`. */
 export function validateMaxResults(value: number | undefined, fallback: number, limit: number): number {
   if (value === undefined) return fallback;
