@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_ARTIFACTS_DIR, DEFAULT_DB_FILE, DEFAULT_HOME } from '../../config.js';
+import { DEFAULT_ARTIFACTS_DIR, DEFAULT_HOME, TRACKING_URI } from '../../config.js';
 import { InvalidParameterError } from '../../errors.js';
 
 interface ServerFlags {
@@ -30,11 +30,7 @@ export function define(program: Command): void {
     .description(
       'serve the MLflow REST API (tracking, registry, artifacts) for MLflow Python clients and propflow',
     )
-    .option(
-      '--backend-store-uri <uri>',
-      'embedded store to serve',
-      `sqlite:///${DEFAULT_HOME}/${DEFAULT_DB_FILE}`,
-    )
+    .option('--backend-store-uri <uri>', 'embedded store to serve', TRACKING_URI.default)
     .option(
       '--artifacts-destination <dir>',
       'folder artifacts are stored in',
