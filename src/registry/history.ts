@@ -274,9 +274,7 @@ export class Ledger {
   /** Write mirror tags for ledger events that lack one (a writer stopped between the two writes). */
   async repairMirrors(events: readonly StoredEvent[], mirrored: ReadonlySet<number>): Promise<void> {
     for (const e of events) {
-      if (!mirrored.has(e.seq)) {
-        await this.store.setRegisteredModelTag(this.modelName, historyKey(e.seq), serialize(e));
-      }
+      if (!mirrored.has(e.seq)) await this.mirror(e);
     }
   }
 
