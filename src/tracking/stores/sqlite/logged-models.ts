@@ -12,16 +12,16 @@ import type {
 } from '../../entities.js';
 import { LOGGED_MODEL_STATUSES } from '../../entities.js';
 import {
-  decodePageToken,
   filterItems,
   LOGGED_MODEL_GRAMMAR,
+  paginate,
   parseOrderBy,
   parseSearchFilter,
   sortItems,
 } from '../../search/index.js';
 import type { CreateLoggedModelOptions, SearchLoggedModelsOptions } from '../../store.js';
 import { validateMaxResults, validateParam, validateParamKeysUnique, validateTag } from '../../validation.js';
-import { page, type SqliteDb } from './db.js';
+import type { SqliteDb } from './db.js';
 import type { ExperimentTables } from './experiments.js';
 import {
   joinUri,
@@ -161,7 +161,6 @@ export class LoggedModelTables {
     const max = validateMaxResults(options.maxResults, 100, 10_000);
     const filters = parseSearchFilter(options.filter, LOGGED_MODEL_GRAMMAR);
     const order = parseOrderBy(options.orderBy, LOGGED_MODEL_GRAMMAR);
-    const offset = decodePageToken(options.pageToken);
     const ids = (options.experimentIds ?? []).filter((id) => /^\d+$/.test(String(id))).map(Number);
     const rows = this.db.all<LoggedModelRow>(
       "SELECT * FROM logged_models WHERE lifecycle_stage = 'active' AND experiment_id IN (SELECT value FROM json_each(?))",
@@ -202,7 +201,7 @@ export class LoggedModelTables {
     const sorted = sortItems(matched, clauses, get, (a, b) =>
       a.modelId < b.modelId ? -1 : a.modelId > b.modelId ? 1 : 0,
     );
-    return page(sorted.slice(offset, offset + max + 1), max, offset);
+    return paginate(sorted, max, options.pageToken);
   }
 
   async setLoggedModelTags(modelId: string, tags: Tag[]): Promise<void> {
