@@ -289,8 +289,8 @@ export function parseFilter(filter: string | undefined): RawComparison[] {
 
 // ── grammars ─────────────────────────────────────────────────────────────────
 
-export const NUMERIC_COMPARATORS: readonly Comparator[] = ['=', '!=', '>', '>=', '<', '<='];
-export const STRING_COMPARATORS: readonly Comparator[] = ['=', '!=', 'LIKE', 'ILIKE'];
+const NUMERIC_COMPARATORS: readonly Comparator[] = ['=', '!=', '>', '>=', '<', '<='];
+const STRING_COMPARATORS: readonly Comparator[] = ['=', '!=', 'LIKE', 'ILIKE'];
 const STRING_SET_COMPARATORS: readonly Comparator[] = ['=', '!=', 'LIKE', 'ILIKE', 'IN', 'NOT IN'];
 
 interface KeySpec {
@@ -484,7 +484,7 @@ export interface OrderClause {
 }
 
 /** Keys each search may be ordered by: alias → canonical column. */
-export const ORDER_KEYS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+const ORDER_KEYS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   runs: {
     start_time: 'start_time',
     created: 'start_time',

@@ -6,7 +6,6 @@ export {
   EXPERIMENT_GRAMMAR,
   LOGGED_MODEL_GRAMMAR,
   MODEL_VERSION_GRAMMAR,
-  ORDER_KEYS,
   parseFilter,
   parseOrderBy,
   parseSearchFilter,
