@@ -20,7 +20,7 @@ import {
   mlflowArtifactsPath,
   type TrackingStore,
 } from '../tracking/index.js';
-import { ArtifactService } from './artifacts.js';
+import { ArtifactService, under } from './artifacts.js';
 import { type AuthConfig, Authenticator, type Principal } from './auth.js';
 import { createHandlers } from './handlers.js';
 import {
@@ -133,7 +133,6 @@ export function createServerApp(options: ServerAppOptions): Hono<Env> {
     }
     return base;
   };
-  const under = (base: string, rel: string) => [base, rel].filter((p) => p !== '').join('/');
 
   // The web UI's artifact routes (as in MLflow): `get-artifact` for runs and model versions,
   // and `upload-artifact`. Paths are checked like every other artifact path.

@@ -45,6 +45,11 @@ function contentTypeOf(file: string): string {
   return TYPES[ext] ?? 'application/octet-stream';
 }
 
+/** A relative path below a base folder (either may be the root, ''). */
+export function under(base: string, rel: string): string {
+  return [base, rel].filter((p) => p !== '').join('/');
+}
+
 export class ArtifactService {
   readonly repo: LocalArtifactRepository;
 
@@ -63,8 +68,7 @@ export class ArtifactService {
 
   /** Entries inside `rel`, with paths relative to `base` (the run-based `artifacts/list`). */
   async listRelative(base: string, rel: string): Promise<FileInfo[]> {
-    const full = [base, rel].filter((p) => p !== '').join('/');
-    const entries = await this.repo.list(full);
+    const entries = await this.repo.list(under(base, rel));
     return entries.map((e) => ({ ...e, path: base === '' ? e.path : e.path.slice(base.length + 1) }));
   }
 
