@@ -421,7 +421,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         minEdge,
       });
       const betProfits: number[] = [];
-      for (let i = 0; i < nVal; i++) if (bets.side[i] !== 0) betProfits.push(bets.rowProfit[i]!);
+      const { side, rowProfit, ...betSummary } = bets;
+      for (let i = 0; i < nVal; i++) if (side[i] !== 0) betProfits.push(rowProfit[i]!);
       const ci = bootstrapRoi(betProfits, { seed, iterations: 2000 });
       let lined = 0;
       let lineAbs = 0;
@@ -512,8 +513,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
           line: Number.isNaN(l) ? '' : l,
           over_odds: Number.isNaN(l) ? '' : lines.overOdds[r],
           under_odds: Number.isNaN(l) ? '' : lines.underOdds[r],
-          bet: bets.side[i] === 1 ? 'over' : bets.side[i] === -1 ? 'under' : '',
-          bet_profit: bets.side[i] === 0 ? '' : round(bets.rowProfit[i]!, 4),
+          bet: side[i] === 1 ? 'over' : side[i] === -1 ? 'under' : '',
+          bet_profit: side[i] === 0 ? '' : round(rowProfit[i]!, 4),
         });
       }
       await run.logTable('validation_predictions.csv', predictionRows);
@@ -599,23 +600,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         baseline,
         vsBaselineMaeDelta: delta,
         vsBaselineMaePct: deltaPct,
-        betting: {
-          n_bets: bets.n_bets,
-          n_over: bets.n_over,
-          n_under: bets.n_under,
-          wins: bets.wins,
-          losses: bets.losses,
-          pushes: bets.pushes,
-          win_rate: bets.win_rate,
-          roi: bets.roi,
-          profit: bets.profit,
-          max_drawdown: bets.max_drawdown,
-          avg_payout: bets.avg_payout,
-          break_even_win_rate: bets.break_even_win_rate,
-          minEdge,
-          roiCiLow: ci.low,
-          roiCiHigh: ci.high,
-        },
+        betting: { ...betSummary, minEdge, roiCiLow: ci.low, roiCiHigh: ci.high },
         market,
         segments,
       };
