@@ -32,6 +32,22 @@ export function upcomingFromSchedule(
     opponent: [] as string[],
     home: [] as number[],
   };
+  // each player's latest game before a date: the same for every game of the date, so once per date
+  const latestByDate = new Map<number, Map<number, { date: number; team: string }>>();
+  const latestBefore = (day: number) => {
+    let latest = latestByDate.get(day);
+    if (latest) return latest;
+    latest = new Map();
+    for (let i = 0; i < history.n; i++) {
+      if (history.date[i]! >= day) continue;
+      const p = history.playerId[i]!;
+      const cur = latest.get(p);
+      if (!cur || history.date[i]! > cur.date)
+        latest.set(p, { date: history.date[i]!, team: history.team[i]! });
+    }
+    latestByDate.set(day, latest);
+    return latest;
+  };
   for (const g of schedule) {
     // the team's games before the date, newest first
     const teamDates = new Set<number>();
@@ -39,14 +55,7 @@ export function upcomingFromSchedule(
       if (history.team[i] === g.team && history.date[i]! < g.date) teamDates.add(history.date[i]!);
     const recent = [...teamDates].sort((a, b) => b - a).slice(0, lookback);
     const since = recent.length ? recent[recent.length - 1]! : Number.POSITIVE_INFINITY;
-    const latest = new Map<number, { date: number; team: string }>();
-    for (let i = 0; i < history.n; i++) {
-      if (history.date[i]! >= g.date) continue;
-      const p = history.playerId[i]!;
-      const cur = latest.get(p);
-      if (!cur || history.date[i]! > cur.date)
-        latest.set(p, { date: history.date[i]!, team: history.team[i]! });
-    }
+    const latest = latestBefore(g.date);
     const players = [...latest.entries()]
       .filter(([, v]) => v.team === g.team && v.date >= since)
       .map(([p]) => p)
