@@ -146,7 +146,7 @@ export class Ledger {
 
   /** The ledger of a model for reading; never writes. */
   static async forReading(store: TrackingStore, model: RegisteredModel, actor: string): Promise<Ledger> {
-    const runId = model.tags.find((t) => t.key === LEDGER_TAG)?.value ?? null;
+    const runId = ledgerRunId(model) ?? null;
     return new Ledger(store, model.name, runId, actor);
   }
 
@@ -157,7 +157,7 @@ export class Ledger {
    */
   static async forWriting(store: TrackingStore, modelName: string, actor: string): Promise<Ledger> {
     const model = await store.getRegisteredModel(modelName);
-    const existing = model.tags.find((t) => t.key === LEDGER_TAG)?.value;
+    const existing = ledgerRunId(model);
     if (existing && (await ledgerRunUsable(store, existing)))
       return new Ledger(store, modelName, existing, actor);
 
@@ -178,14 +178,14 @@ export class Ledger {
     // Params can be logged to a finished run (MLflow checks only that it is not deleted), so
     // the ledger does not show up as a run that never ended.
     await store.updateRun(mine, { status: 'FINISHED', endTime: Date.now() });
-    const before = (await store.getRegisteredModel(modelName)).tags.find((t) => t.key === LEDGER_TAG)?.value;
+    const before = ledgerRunId(await store.getRegisteredModel(modelName));
     if (before && before !== existing && (await ledgerRunUsable(store, before))) {
       await store.deleteRun(mine).catch(() => undefined);
       return new Ledger(store, modelName, before, actor);
     }
     await store.setRegisteredModelTag(modelName, LEDGER_TAG, mine);
     await sleep(250);
-    const after = (await store.getRegisteredModel(modelName)).tags.find((t) => t.key === LEDGER_TAG)?.value;
+    const after = ledgerRunId(await store.getRegisteredModel(modelName));
     if (after && after !== mine) {
       await store.deleteRun(mine).catch(() => undefined);
       return new Ledger(store, modelName, after, actor);
@@ -272,7 +272,7 @@ export class Ledger {
   }
 
   /** Write mirror tags for ledger events that lack one (a writer stopped between the two writes). */
-  async repairMirrors(events: readonly StoredEvent[], mirrored: ReadonlySet<number>): Promise<void> {
+  private async repairMirrors(events: readonly StoredEvent[], mirrored: ReadonlySet<number>): Promise<void> {
     for (const e of events) {
       if (!mirrored.has(e.seq)) await this.mirror(e);
     }
@@ -296,6 +296,11 @@ export class Ledger {
   private async mirror(event: StoredEvent): Promise<void> {
     await this.store.setRegisteredModelTag(this.modelName, historyKey(event.seq), serialize(event));
   }
+}
+
+/** The ledger run id the model's tag names, if any. */
+function ledgerRunId(model: RegisteredModel): string | undefined {
+  return model.tags.find((t) => t.key === LEDGER_TAG)?.value;
 }
 
 async function ledgerRunUsable(store: TrackingStore, runId: string): Promise<boolean> {
