@@ -46,7 +46,6 @@ export function repeated<T extends z.ZodType>(item: T) {
 }
 
 export const wireTag = z.object({ key: z.string(), value: z.string().optional().default('') });
-export type WireTag = z.input<typeof wireTag>;
 
 export const wireParam = z.object({ key: z.string(), value: z.string().optional().default('') });
 
@@ -121,8 +120,6 @@ export const wireRun = z.object({
   outputs: z.object({ model_outputs: z.array(wireModelOutput).optional() }).optional(),
 });
 
-export const modelStage = z.enum(['None', 'Staging', 'Production', 'Archived']);
-
 export const wireModelVersion = z.object({
   name: z.string(),
   version: idString,
@@ -194,9 +191,4 @@ export const wireOrderBy = z.object({
   ascending: bool.optional(),
   dataset_name: z.string().optional(),
   dataset_digest: z.string().optional(),
-});
-
-export const wireError = z.object({
-  error_code: z.string(),
-  message: z.string().optional().default(''),
 });
