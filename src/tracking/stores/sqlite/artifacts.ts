@@ -1,5 +1,4 @@
 /** Run artifacts of the embedded store: files below each run's local artifact folder. */
-import { mkdirSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { NotFoundError } from '../../../errors.js';
@@ -21,18 +20,16 @@ export class RunArtifacts {
   }
 
   async logArtifact(runId: string, artifactPath: string, content: Uint8Array | string): Promise<void> {
-    const repo = this.runArtifacts(runId);
-    mkdirSync(repo.root, { recursive: true });
-    await repo.write(artifactPath, content);
+    // The repository creates the run's folder with the first file.
+    await this.runArtifacts(runId).write(artifactPath, content);
   }
 
   async logArtifactsFrom(runId: string, localPath: string, artifactPath?: string): Promise<void> {
     const repo = this.runArtifacts(runId);
-    mkdirSync(repo.root, { recursive: true });
-    const info = await stat(localPath).catch(() => null);
-    if (!info) throw new NotFoundError(`Cannot log artifacts from '${localPath}': no such file or folder.`);
     const dir = normalizeArtifactPath(artifactPath);
-    if (info.isDirectory()) await repo.copyFrom(localPath, dir);
+    // A folder's contents go under `dir`, a file keeps its name there; `copyFrom` reports a missing path.
+    const info = await stat(localPath).catch(() => null);
+    if (!info || info.isDirectory()) await repo.copyFrom(localPath, dir);
     else
       await repo.copyFrom(
         localPath,
