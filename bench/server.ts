@@ -1,8 +1,8 @@
 /**
  * `npm run bench -- server [--requests 400] [--batch 1000] [--clients 8]`: a fresh
  * `propflow server` in a child process (its own event loop and SQLite connection, as in
- * production), 8 concurrent HTTP clients in this process posting `runs/log-batch` requests
- * of `batch` metric points each until `requests` have been answered. Prints progress to
+ * production), `clients` concurrent HTTP clients in this process posting `runs/log-batch`
+ * requests of `batch` metric points each until `requests` have been answered. Prints progress to
  * stderr and, last, one JSON line: requests/s, points/s and the 99th percentile latency.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
