@@ -90,6 +90,9 @@ export type ModelUri =
   | { kind: 'latest'; name: string; path: string }
   | { kind: 'loggedModel'; modelId: string; path: string };
 
+/** `runs:/<run_id>[/<path>]`: the run id, then the path inside its artifacts. */
+const RUNS_URI = /^runs:\/+([^/]+)(?:\/(.*))?$/;
+
 function badModelUri(uri: string): InvalidParameterError {
   return new InvalidParameterError(
     `Invalid model URI '${uri}'. Use runs:/<run_id>/<path>, models:/<name>/<version|stage|latest> or models:/<name>@<alias>.`,
@@ -98,7 +101,7 @@ function badModelUri(uri: string): InvalidParameterError {
 
 /** Parse `runs:/<id>/<path>`, `models:/<name>/<version|stage|latest>[/path]`, `models:/<name>@<alias>[/path]`. */
 export function parseModelUri(uri: string): ModelUri {
-  const runs = /^runs:\/+([^/]+)(?:\/(.*))?$/.exec(uri);
+  const runs = RUNS_URI.exec(uri);
   if (runs) {
     const p = (runs[2] ?? '').split('/').filter((s) => s !== '' && s !== '.');
     if (p.includes('..')) throw badModelUri(uri);
@@ -137,7 +140,7 @@ export interface ResolvedModelUri {
 
 /** Where a version's files are inside a run: `runs:/<id>/<path>` sources, or the version's run id. */
 function versionLocation(uri: string, v: ModelVersion, sub: string): ResolvedModelUri {
-  const src = /^runs:\/+([^/]+)(?:\/(.*))?$/.exec(v.source);
+  const src = RUNS_URI.exec(v.source);
   if (src) {
     const base = (src[2] ?? '').replace(/\/+$/, '');
     return { runId: src[1]!, artifactPath: [base, sub].filter((s) => s !== '').join('/'), version: v };
