@@ -13,7 +13,7 @@
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { InvalidParameterError, PropflowError } from '../errors.js';
+import { InvalidParameterError } from '../errors.js';
 
 export type Permission = 'read' | 'write';
 
@@ -130,10 +130,7 @@ export function loadAuthConfig(file: string | undefined, env: NodeJS.ProcessEnv 
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new PropflowError(
-        `Cannot read the auth file '${file}': ${(err as Error).message}`,
-        'INVALID_PARAMETER_VALUE',
-      );
+      throw new InvalidParameterError(`Cannot read the auth file '${file}': ${(err as Error).message}`);
     }
     let json: unknown;
     try {

@@ -5,7 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { PropflowError } from '../errors.js';
+import { AlreadyExistsError, InvalidParameterError, PropflowError } from '../errors.js';
 
 export interface ListeningServer {
   /** `http://host:port` the server answers on. */
@@ -40,9 +40,8 @@ export function listen(app: AnyHono, options: ListenOptions = {}): Promise<Liste
     const onError = (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') {
         reject(
-          new PropflowError(
+          new AlreadyExistsError(
             `Cannot listen on ${host}:${port}: the port is already in use. Stop the other server or pick another --port.`,
-            'RESOURCE_ALREADY_EXISTS',
           ),
         );
       } else if (err.code === 'EACCES') {
@@ -54,10 +53,7 @@ export function listen(app: AnyHono, options: ListenOptions = {}): Promise<Liste
         );
       } else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') {
         reject(
-          new PropflowError(
-            `Cannot listen on ${host}:${port}: no such local address. Check --host.`,
-            'INVALID_PARAMETER_VALUE',
-          ),
+          new InvalidParameterError(`Cannot listen on ${host}:${port}: no such local address. Check --host.`),
         );
       } else reject(err);
     };

@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { PropflowError, toPropflowError } from '../errors.js';
+import { InvalidParameterError, PropflowError, toPropflowError } from '../errors.js';
 import { openStore, type TrackingStore, trackingUriKind } from '../tracking/index.js';
 import { createServerApp, type ServerLimits } from './app.js';
 import type { AuthConfig } from './auth.js';
@@ -34,18 +34,16 @@ export interface RunningServer {
 
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   if (trackingUriKind(options.backendStoreUri) !== 'sqlite') {
-    throw new PropflowError(
+    throw new InvalidParameterError(
       `propflow server keeps its data in the embedded store: --backend-store-uri must be sqlite:///…, got '${options.backendStoreUri}'.`,
-      'INVALID_PARAMETER_VALUE',
     );
   }
   const artifactRoot = path.resolve(options.artifactsDestination);
   try {
     mkdirSync(artifactRoot, { recursive: true });
   } catch (err) {
-    throw new PropflowError(
+    throw new InvalidParameterError(
       `Cannot create the artifacts destination '${artifactRoot}': ${(err as Error).message}`,
-      'INVALID_PARAMETER_VALUE',
     );
   }
   let store: TrackingStore;

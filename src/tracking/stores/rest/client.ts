@@ -2,7 +2,7 @@
  * HTTP transport for the REST store: auth headers, timeouts and retries with exponential
  * backoff on 408/429/500/502/503/504 and network errors (as MLflow's Python client does).
  */
-import { PropflowError } from '../../../errors.js';
+import { InvalidParameterError, PropflowError } from '../../../errors.js';
 import { type BuiltRequest, errorFromWire } from '../../wire/index.js';
 
 export interface RetryOptions {
@@ -41,10 +41,7 @@ function envNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
   if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
   if (!Number.isFinite(value) || value < 0) {
-    throw new PropflowError(
-      `${name} must be a non-negative number, got '${raw}'.`,
-      'INVALID_PARAMETER_VALUE',
-    );
+    throw new InvalidParameterError(`${name} must be a non-negative number, got '${raw}'.`);
   }
   return value;
 }
@@ -63,16 +60,12 @@ export class HttpClient {
     try {
       url = new URL(uri);
     } catch {
-      throw new PropflowError(
+      throw new InvalidParameterError(
         `Invalid tracking URI '${uri}': expected http(s)://host:port[/prefix].`,
-        'INVALID_PARAMETER_VALUE',
       );
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new PropflowError(
-        `The REST store needs an http(s) URI, got '${uri}'.`,
-        'INVALID_PARAMETER_VALUE',
-      );
+      throw new InvalidParameterError(`The REST store needs an http(s) URI, got '${uri}'.`);
     }
     const username =
       options.username ?? env['MLFLOW_TRACKING_USERNAME'] ?? (decodeURIComponent(url.username) || undefined);
