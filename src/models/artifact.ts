@@ -20,6 +20,7 @@ import { z } from 'zod';
 import { DataError, InvalidParameterError, NotFoundError } from '../errors.js';
 import { GbdtModel, loadGbdt } from './gbdt/model.js';
 import { type IsotonicRegression, loadIsotonic } from './isotonic.js';
+import { describeIssues } from './json.js';
 import { loadTwoStage, MINUTES_FEATURE, TwoStageModel } from './twoStage.js';
 
 export const MLMODEL_FILE = 'MLmodel';
@@ -257,10 +258,6 @@ const inputExampleSchema = z.object({
   data: z.array(z.array(z.union([z.number(), z.string(), z.null()]))),
 });
 
-function issues(err: z.ZodError): string {
-  return err.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-}
-
 function readJson(dir: string, file: string): unknown {
   const p = path.join(dir, file);
   if (!existsSync(p)) throw new DataError(`model artifact ${dir}: ${file} is named in MLmodel but missing`);
@@ -289,7 +286,8 @@ export function readModelArtifact(dir: string): LoadedArtifact {
     );
   }
   const parsed = mlmodelSchema.safeParse(raw);
-  if (!parsed.success) throw new DataError(`model artifact ${dir}: ${MLMODEL_FILE}: ${issues(parsed.error)}`);
+  if (!parsed.success)
+    throw new DataError(`model artifact ${dir}: ${MLMODEL_FILE}: ${describeIssues(parsed.error)}`);
   const ml = parsed.data;
   const decode = (field: 'inputs' | 'outputs'): SignatureColumn[] => {
     let value: unknown;
@@ -301,7 +299,7 @@ export function readModelArtifact(dir: string): LoadedArtifact {
     const cols = z.array(columnSchema).min(1).safeParse(value);
     if (!cols.success) {
       throw new DataError(
-        `model artifact ${dir}: ${MLMODEL_FILE}: signature.${field}: ${issues(cols.error)}`,
+        `model artifact ${dir}: ${MLMODEL_FILE}: signature.${field}: ${describeIssues(cols.error)}`,
       );
     }
     return cols.data.map((c) =>
@@ -329,7 +327,7 @@ export function readModelArtifact(dir: string): LoadedArtifact {
   const exFile = ml.saved_input_example_info?.artifact_path;
   if (exFile) {
     const ex = inputExampleSchema.safeParse(readJson(dir, exFile));
-    if (!ex.success) throw new DataError(`model artifact ${dir}: ${exFile}: ${issues(ex.error)}`);
+    if (!ex.success) throw new DataError(`model artifact ${dir}: ${exFile}: ${describeIssues(ex.error)}`);
     inputExample = ex.data;
   }
   const {

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { DataError, InvalidParameterError } from '../errors.js';
+import { describeIssues } from './json.js';
 
 export const ISOTONIC_FORMAT = 'propflow-isotonic';
 export const ISOTONIC_FORMAT_VERSION = 1;
@@ -171,8 +172,7 @@ const isotonicSchema = z.object({
 export function loadIsotonic(json: unknown, source = 'isotonic calibration'): IsotonicRegression {
   const parsed = isotonicSchema.safeParse(json);
   if (!parsed.success) {
-    const msg = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new DataError(`${source}: invalid calibration: ${msg}`);
+    throw new DataError(`${source}: invalid calibration: ${describeIssues(parsed.error)}`);
   }
   const { x, y, increasing } = parsed.data;
   if (x.length !== y.length) throw new DataError(`${source}: ${x.length} knots in x but ${y.length} in y`);

@@ -21,6 +21,7 @@ import { BinnedMatrix } from './gbdt/binning.js';
 import { checkFeatureMatrix, checkTarget, type FeatureMatrix, sliceRows } from './gbdt/matrix.js';
 import { type GbdtModel, type GbdtModelJSON, loadGbdt, trainGbdt } from './gbdt/model.js';
 import type { GbdtParamsInput } from './gbdt/params.js';
+import { describeIssues, parseJsonText } from './json.js';
 
 export const TWO_STAGE_FORMAT = 'propflow-two-stage';
 /** 2: out-of-fold stage-2 training (`folds`, `trainMetrics.minutesOofMae`, `stage2Rows`). Version 1 still loads. */
@@ -418,10 +419,9 @@ const twoStageSchema = z.discriminatedUnion('formatVersion', [
  * Format version 1 (stage 2 trained on in-sample estimates) loads as `folds: 1`.
  */
 export function loadTwoStage(json: unknown, source = 'two-stage model'): TwoStageModel {
-  const parsed = twoStageSchema.safeParse(typeof json === 'string' ? safeJson(json, source) : json);
+  const parsed = twoStageSchema.safeParse(typeof json === 'string' ? parseJsonText(json, source) : json);
   if (!parsed.success) {
-    const msg = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new DataError(`${source}: invalid two-stage model: ${msg}`);
+    throw new DataError(`${source}: invalid two-stage model: ${describeIssues(parsed.error)}`);
   }
   const m = parsed.data;
   const stage1 = loadGbdt(m.stage1, `${source}: stage1`);
@@ -442,12 +442,4 @@ export function loadTwoStage(json: unknown, source = 'two-stage model'): TwoStag
     featureNames: m.featureNames,
     trainMetrics,
   });
-}
-
-function safeJson(text: string, source: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new DataError(`${source}: not valid JSON (${(err as Error).message})`, { cause: err });
-  }
 }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { DataError, InvalidParameterError } from '../../errors.js';
+import { describeIssues, parseJsonText } from '../json.js';
 import { BinnedMatrix } from './binning.js';
 import { checkFeatureMatrix, type FeatureMatrix } from './matrix.js';
 import { type GbdtParams, type GbdtParamsInput, gbdtParamsSchema, resolveParams } from './params.js';
@@ -326,14 +327,7 @@ const modelSchema = z.object({
 
 /** Load a model from its JSON form (object or string), validating structure and tree links. */
 export function loadGbdt(json: unknown, source = 'GBDT model'): GbdtModel {
-  let obj = json;
-  if (typeof json === 'string') {
-    try {
-      obj = JSON.parse(json);
-    } catch (err) {
-      throw new DataError(`${source}: not valid JSON (${(err as Error).message})`, { cause: err });
-    }
-  }
+  const obj = typeof json === 'string' ? parseJsonText(json, source) : json;
   if (obj && typeof obj === 'object') {
     const o = obj as Record<string, unknown>;
     if (o.format !== GBDT_FORMAT) {
@@ -347,11 +341,7 @@ export function loadGbdt(json: unknown, source = 'GBDT model'): GbdtModel {
   }
   const parsed = modelSchema.safeParse(obj);
   if (!parsed.success) {
-    const msg = parsed.error.issues
-      .slice(0, 5)
-      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-      .join('; ');
-    throw new DataError(`${source}: invalid model file: ${msg}`);
+    throw new DataError(`${source}: invalid model file: ${describeIssues(parsed.error, '(root)', 5)}`);
   }
   const m = parsed.data;
   if (m.featureNames && m.featureNames.length !== m.nFeatures) {

@@ -1,6 +1,7 @@
 /** Boosting parameters: one options object with documented defaults, validated by zod. */
 import { z } from 'zod';
 import { InvalidParameterError } from '../../errors.js';
+import { describeIssues } from '../json.js';
 
 export const LOSSES = ['squared', 'absolute', 'huber'] as const;
 export type Loss = (typeof LOSSES)[number];
@@ -54,8 +55,7 @@ export type GbdtParamsInput = z.input<typeof gbdtParamsSchema>;
 export function resolveParams(input: GbdtParamsInput = {}): GbdtParams {
   const parsed = gbdtParamsSchema.safeParse(input);
   if (!parsed.success) {
-    const msg = parsed.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; ');
-    throw new InvalidParameterError(`invalid GBDT parameters: ${msg}`);
+    throw new InvalidParameterError(`invalid GBDT parameters: ${describeIssues(parsed.error, '(params)')}`);
   }
   const p = parsed.data;
   if (p.maxDepth === 0 && p.numLeaves === 0) {
