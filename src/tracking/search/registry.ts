@@ -33,7 +33,7 @@ function isPromptComparison(c: Comparison): boolean {
 }
 
 /** Does the filter ask for prompts (its first prompt-tag comparison is `= 'true'` or `!= 'false'`)? */
-export function queriesPrompts(comparisons: readonly Comparison[]): boolean {
+function queriesPrompts(comparisons: readonly Comparison[]): boolean {
   const c = comparisons.find(isPromptComparison);
   if (!c || typeof c.value !== 'string') return false;
   const value = c.value.toLowerCase();
@@ -41,7 +41,7 @@ export function queriesPrompts(comparisons: readonly Comparison[]): boolean {
 }
 
 /** Apply MLflow's prompt rule to parsed registry comparisons. */
-export function registryFilter(comparisons: readonly Comparison[]): RegistryFilter {
+function registryFilter(comparisons: readonly Comparison[]): RegistryFilter {
   if (queriesPrompts(comparisons)) return { comparisons: [...comparisons], excludePrompts: false };
   return { comparisons: comparisons.filter((c) => !isPromptComparison(c)), excludePrompts: true };
 }

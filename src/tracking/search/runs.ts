@@ -9,7 +9,7 @@ import { type Comparison, parseOrderBy, parseSearchFilter, RUN_GRAMMAR } from '.
 const DATA_CONTEXT_TAG = 'mlflow.data.context';
 
 /** One value of a run by entity type and key (`undefined` when the run has none). */
-export function runValue(run: Run, type: string, key: string): string | number | undefined {
+function runValue(run: Run, type: string, key: string): string | number | undefined {
   switch (type) {
     case 'metric': {
       const m = run.data.metrics.find((x) => x.key === key);
