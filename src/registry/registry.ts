@@ -229,7 +229,7 @@ export class ModelRegistry {
    */
   async register(options: RegisterOptions): Promise<RegisterResult> {
     const name = options.name ?? DEFAULT_MODEL_NAME;
-    const artifactPath = (options.artifactPath ?? DEFAULT_MODEL_ARTIFACT_PATH).replace(/^\/+|\/+$/g, '');
+    const artifactPath = trimSlashes(options.artifactPath ?? DEFAULT_MODEL_ARTIFACT_PATH);
     const gate = typeof options.gate === 'string' ? parseGate(options.gate) : options.gate;
     const run = await this.getRun(options.runId);
     const runId = run.info.runId;
@@ -967,9 +967,13 @@ function plan(state: ReplayedState, versions: readonly ModelVersion[], model: Re
   return steps;
 }
 
+function trimSlashes(path: string): string {
+  return path.replace(/^\/+|\/+$/g, '');
+}
+
 /** Whether a file or a non-empty folder exists at `path` in the run's artifacts. */
 export async function artifactExists(store: TrackingStore, runId: string, path: string): Promise<boolean> {
-  const clean = path.replace(/^\/+|\/+$/g, '');
+  const clean = trimSlashes(path);
   if (clean === '') return false;
   const parent = clean.includes('/') ? clean.slice(0, clean.lastIndexOf('/')) : undefined;
   let entries: Awaited<ReturnType<TrackingStore['listArtifacts']>>;
@@ -979,7 +983,7 @@ export async function artifactExists(store: TrackingStore, runId: string, path: 
     if (isNotFound(err)) return false;
     throw err;
   }
-  const entry = entries.find((e) => e.path.replace(/^\/+|\/+$/g, '') === clean);
+  const entry = entries.find((e) => trimSlashes(e.path) === clean);
   if (!entry) return false;
   if (!entry.isDir) return true;
   return (await store.listArtifacts(runId, clean)).length > 0;
