@@ -209,7 +209,7 @@ function describeDecision(e: HistoryEvent): string {
     : `superseded by v${e.version} (#${e.seq} ${e.action}${why})`;
 }
 
-/** The registry workflow on one store. Cheap to create; holds no state besides the store. */
+/** The registry workflow on one store. Cheap to create; holds no state besides the store and the actor. */
 export class ModelRegistry {
   readonly actor: string;
 
