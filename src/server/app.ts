@@ -148,11 +148,8 @@ export function createServerApp(options: ServerAppOptions): Hono<Env> {
     if (!name || !version)
       throw new InvalidParameterError("Missing value for required parameter 'name' or 'version'.");
     const rel = checkArtifactPath(q.get('path') ?? '', 'path');
-    const mv = await options.store.getModelVersion(name, version);
-    let uri = await options.store.getModelVersionDownloadUri(name, version);
-    const runs = /^runs:\/+([^/]+)(?:\/(.*))?$/.exec(mv.source);
-    if (runs?.[1]) uri = `${(await options.store.getRun(runs[1])).info.artifactUri}/${runs[2] ?? ''}`;
-    const base = mlflowArtifactsPath(uri);
+    // The store resolves runs:/ and models:/ sources to where the files are.
+    const base = mlflowArtifactsPath(await options.store.getModelVersionDownloadUri(name, version));
     if (base === null)
       throw new PropflowError(
         `Model version ${name}/${version} is stored outside this server.`,
