@@ -9,7 +9,6 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { LocalArtifactRepository } from '../../artifacts/local.js';
 import type {
   DatasetInput,
   Experiment,
@@ -72,7 +71,6 @@ export class SqliteStore implements TrackingStore, LoggedModelStore {
   readonly artifactRoot: string;
   readonly artifactUriBase: string | undefined;
   private readonly db: SqliteDb;
-  private readonly locations: ArtifactLocations;
   private readonly experiments: ExperimentTables;
   private readonly runs: RunTables;
   private readonly artifacts: RunArtifacts;
@@ -87,10 +85,10 @@ export class SqliteStore implements TrackingStore, LoggedModelStore {
     mkdirSync(path.dirname(this.dbPath), { recursive: true });
     mkdirSync(this.artifactRoot, { recursive: true });
     this.db = new SqliteDb(this.dbPath, this.uri, options.busyTimeoutMs ?? 10_000);
-    this.locations = new ArtifactLocations(this.artifactRoot, this.artifactUriBase);
-    this.experiments = new ExperimentTables(this.db, this.locations);
+    const locations = new ArtifactLocations(this.artifactRoot, this.artifactUriBase);
+    this.experiments = new ExperimentTables(this.db, locations);
     this.runs = new RunTables(this.db, this.experiments, new MetricTables(this.db));
-    this.artifacts = new RunArtifacts(this.locations, this.runs);
+    this.artifacts = new RunArtifacts(locations, this.runs);
     this.registry = new RegistryTables(this.db);
     this.loggedModels = new LoggedModelTables(this.db, this.experiments, this.runs);
     try {
@@ -99,16 +97,6 @@ export class SqliteStore implements TrackingStore, LoggedModelStore {
       this.db.close();
       throw err;
     }
-  }
-
-  /** The local folder an artifact URI points to (see `ArtifactLocations.localPathOf`). */
-  localPathOf(uri: string): string {
-    return this.locations.localPathOf(uri);
-  }
-
-  /** The artifact folder of a run, as a repository confined to it. */
-  runArtifacts(runId: string): LocalArtifactRepository {
-    return this.artifacts.runArtifacts(runId);
   }
 
   // ── experiments ────────────────────────────────────────────────────────────
