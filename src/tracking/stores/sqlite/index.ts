@@ -1,7 +1,6 @@
 /** The embedded store: SQLite (better-sqlite3) plus a local artifact folder. */
 import { SqliteStore, type SqliteStoreOptions } from './store.js';
 
-export { SCHEMA_VERSION } from './schema.js';
 export { SqliteStore, type SqliteStoreOptions } from './store.js';
 
 /** Open (creating on first use) an embedded store. */
