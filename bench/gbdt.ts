@@ -61,10 +61,18 @@ function runPython(script: string, scriptArgs: string[]): void {
   }
 }
 
-function readResult(name: string): Record<string, unknown> {
+function checkResult(name: string): void {
   const file = path.join(resultsDir, name);
-  if (!existsSync(file)) throw new Error(`${file} is missing; run without --reuse-xgb`);
-  return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  if (!existsSync(file)) {
+    throw new Error(
+      `${file} is missing; run without --reuse-xgb (or with the --folds of the run that wrote it)`,
+    );
+  }
+}
+
+function readResult(name: string): Record<string, unknown> {
+  checkResult(name);
+  return JSON.parse(readFileSync(path.join(resultsDir, name), 'utf8')) as Record<string, unknown>;
 }
 
 // 1. data
@@ -185,15 +193,24 @@ function walkForward(params: GbdtParamsInput): {
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number.NaN);
 const medianOf = (v: unknown): number => num((v as { median?: unknown } | undefined)?.median);
 
+const wfFolds = foldIndices(meta.n_season_dates, folds).length;
+const xgbFiles = {
+  depthwise: 'xgb_full_depthwise_nt1.json',
+  lossguide31: 'xgb_full_lossguide31_nt1.json',
+  walkForward: `walkforward_xgb_nt1_folds${wfFolds}.json`,
+};
+// reusing XGBoost's figures: fail before any fit when one of them is missing
+if (reuseXgb) for (const name of Object.values(xgbFiles)) checkResult(name);
+
 // 2 + 3, side by side
 if (!reuseXgb) runPython('bench_xgb_full.py', ['--nthread', '1', '--repeats', String(repeats)]);
-const xgbDepth = readResult('xgb_full_depthwise_nt1.json');
+const xgbDepth = readResult(xgbFiles.depthwise);
 const ours = holdout(configs.depthwise!, 'depthwise');
 
 if (!reuseXgb) {
   runPython('bench_xgb_full.py', ['--nthread', '1', '--repeats', String(repeats), '--grow', 'lossguide31']);
 }
-const xgbLoss = readResult('xgb_full_lossguide31_nt1.json');
+const xgbLoss = readResult(xgbFiles.lossguide31);
 const oursLoss = holdout(configs.lossguide31!, 'lossguide31');
 
 if (!reuseXgb) {
@@ -206,7 +223,7 @@ if (!reuseXgb) {
     String(repeats),
   ]);
 }
-const xgbWf = readResult(`walkforward_xgb_nt1_folds${foldIndices(meta.n_season_dates, folds).length}.json`);
+const xgbWf = readResult(xgbFiles.walkForward);
 const oursWf = walkForward(configs.depthwise!);
 
 const xgbFit = medianOf(xgbDepth.holdout80_fit_s);
@@ -230,7 +247,7 @@ const line = {
   lossguide31_ratio: round(oursLoss.fit_s / xgbLossFit, 3),
   lossguide31_mae: oursLoss.mae,
   xgb_lossguide31_mae: round(num(xgbLoss.holdout_mae), 4),
-  wf_folds: foldIndices(meta.n_season_dates, folds).length,
+  wf_folds: wfFolds,
   wf_s: oursWf.total_s,
   xgb_wf_s: round(xgbWfTotal, 3),
   wf_ratio: round(oursWf.total_s / xgbWfTotal, 3),
