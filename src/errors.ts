@@ -87,6 +87,20 @@ export class DataError extends PropflowError {
   }
 }
 
+/** The error for an MLflow error code: the matching subclass where there is one (the REST store uses this). */
+export function errorForCode(code: ErrorCode, message: string, options?: ErrorOptions): PropflowError {
+  switch (code) {
+    case 'INVALID_PARAMETER_VALUE':
+      return new InvalidParameterError(message, options);
+    case 'RESOURCE_DOES_NOT_EXIST':
+      return new NotFoundError(message, options);
+    case 'RESOURCE_ALREADY_EXISTS':
+      return new AlreadyExistsError(message, options);
+    default:
+      return new PropflowError(message, code, options);
+  }
+}
+
 /** Wrap anything thrown into a PropflowError, keeping the original as the cause. */
 export function toPropflowError(err: unknown): PropflowError {
   if (err instanceof PropflowError) return err;

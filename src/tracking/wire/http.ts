@@ -3,12 +3,11 @@
  */
 import type { z } from 'zod';
 import {
-  AlreadyExistsError,
   type ErrorCode,
+  errorForCode,
   InvalidParameterError,
   isErrorCode,
-  NotFoundError,
-  PropflowError,
+  type PropflowError,
 } from '../../errors.js';
 import type { Endpoint, HttpMethod } from './endpoints.js';
 
@@ -54,16 +53,7 @@ export function errorFromWire(status: number, body: unknown, context: string): P
       ? obj['message']
       : `${context} failed with HTTP ${status}${typeof body === 'string' && body ? `: ${body.slice(0, 200)}` : ''}`;
   const code: ErrorCode = isErrorCode(rawCode) ? rawCode : statusToCode(status);
-  switch (code) {
-    case 'INVALID_PARAMETER_VALUE':
-      return new InvalidParameterError(message);
-    case 'RESOURCE_DOES_NOT_EXIST':
-      return new NotFoundError(message);
-    case 'RESOURCE_ALREADY_EXISTS':
-      return new AlreadyExistsError(message);
-    default:
-      return new PropflowError(message, code);
-  }
+  return errorForCode(code, message);
 }
 
 /** The error code for an HTTP status that came without an MLflow error body. */
