@@ -162,3 +162,34 @@ describe('runWalkForward', () => {
     await expect(runWalkForward(base({ params: { maxDepth: -1 } }))).rejects.toThrow(/maxDepth/);
   });
 });
+
+describe('runWalkForward on worker threads', () => {
+  it('gives bit-identical results with 1 and 2 workers, full refits and warm starts', async () => {
+    for (const strategy of ['full', { warmStart: { fullRefitEveryDays: 5, extraTrees: 3 } }] as const) {
+      const one = await runWalkForward(base({ strategy, workers: 1 }));
+      const order: number[] = [];
+      const two = await runWalkForward(
+        base({ strategy, workers: 2, onFold: (r, done, total) => order.push(r.fold.index, done, total) }),
+      );
+      expect(Array.from(two.pred)).toEqual(Array.from(one.pred));
+      expect(two.foldOfRow).toEqual(one.foldOfRow);
+      expect(two.folds.map((r) => r.fold)).toEqual(one.folds.map((r) => r.fold));
+      expect(order.length).toBe(3 * one.folds.length);
+      expect(order.filter((_, i) => i % 3 === 1)).toEqual(one.folds.map((_, i) => i + 1));
+      expect(new Set(order.filter((_, i) => i % 3 === 0)).size).toBe(one.folds.length);
+    }
+  });
+
+  it('an error in onFold stops the workers and rejects', async () => {
+    await expect(
+      runWalkForward(
+        base({
+          workers: 2,
+          onFold: () => {
+            throw new Error('progress sink broke');
+          },
+        }),
+      ),
+    ).rejects.toThrow(/progress sink broke/);
+  });
+});

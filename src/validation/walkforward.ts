@@ -20,6 +20,7 @@ import {
   runTask,
   type WalkForwardStrategy,
 } from './walkforwardCore.js';
+import { runInWorkers } from './walkforwardPool.js';
 
 export type { WalkForwardStrategy } from './walkforwardCore.js';
 
@@ -179,21 +180,21 @@ class Collector {
   }
 }
 
-/** Run every task in this thread. */
-function runHere(plan: WalkForwardPlan, collector: Collector): void {
-  const data: FoldData = { X: plan.X, binned: new BinnedMatrix(plan.X), y: plan.y, params: plan.params };
-  for (const task of planTasks(plan.folds, plan.strategy)) runTask(data, task, (o) => collector.add(o));
-}
-
 /**
  * Walk-forward validation of a GBDT: folds from `start` to `end` every `refitEveryDays` days,
  * each fold fitted on the rows dated before its fold date (within `windowDays` of it when
- * given) and predicting its rows until the next fold.
+ * given) and predicting its rows until the next fold. With `workers` > 1 the folds run on
+ * worker threads over shared memory; every fold's fit is the same whichever thread runs it,
+ * so the result does not depend on the number of workers.
  */
 export async function runWalkForward(spec: WalkForwardSpec): Promise<WalkForwardResult> {
   const t0 = performance.now();
   const plan = planWalkForward(spec);
   const collector = new Collector(plan, spec.onFold);
-  runHere(plan, collector);
+  const data: FoldData = { X: plan.X, binned: new BinnedMatrix(plan.X), y: plan.y, params: plan.params };
+  const tasks = planTasks(plan.folds, plan.strategy);
+  const nWorkers = Math.min(plan.workers, tasks.length);
+  if (nWorkers <= 1) for (const task of tasks) runTask(data, task, (o) => collector.add(o));
+  else await runInWorkers(data, tasks, nWorkers, (o) => collector.add(o));
   return collector.finish((performance.now() - t0) / 1000);
 }
