@@ -67,86 +67,20 @@ export class BinnedMatrix {
    * `parts()` of another instance instead, reuse them (no copy, no sort).
    */
   constructor(X: FeatureMatrix | BinnedParts) {
+    let parts: BinnedParts;
     if ('ranks' in X) {
       if (X.ranks.length !== X.nRows * X.nCols || X.distinct.length !== X.nCols) {
         throw new InvalidParameterError(
           `BinnedMatrix: parts for ${X.nRows} × ${X.nCols} have ${X.ranks.length} fine codes and ${X.distinct.length} columns of values`,
         );
       }
-      this.nRows = X.nRows;
-      this.nCols = X.nCols;
-      this.names = X.names;
-      this.distinct = [...X.distinct];
-      this.ranks = X.ranks;
-      return;
-    }
-    checkFeatureMatrix(X, 'BinnedMatrix');
-    const { nRows: n, nCols: p, values } = X;
-    this.nRows = n;
-    this.nCols = p;
-    this.names = X.names;
-    this.distinct = [];
-    this.ranks = new Uint32Array(0);
-    // radix-sort each column's float32 bit patterns (made order-preserving) with row ids
-    const col = new Float32Array(n);
-    const bits = new Uint32Array(col.buffer);
-    let keys = new Uint32Array(n);
-    let ids = new Int32Array(n);
-    let keys2 = new Uint32Array(n);
-    let ids2 = new Int32Array(n);
-    const count = new Int32Array(2048);
-    const colRanks: Uint32Array[] = [];
-    let maxDistinct = 0;
-    for (let c = 0; c < p; c++) {
-      const off = c * n;
-      let m = 0;
-      for (let r = 0; r < n; r++) {
-        const x = values[off + r]!;
-        col[r] = x === 0 ? 0 : x; // -0 → +0
-        if (!Number.isNaN(x)) {
-          const b = bits[r]!;
-          keys[m] = b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
-          ids[m++] = r;
-        }
-      }
-      for (let shift = 0; shift < 32; shift += 11) {
-        count.fill(0);
-        for (let i = 0; i < m; i++) count[(keys[i]! >>> shift) & 2047]!++;
-        let sum = 0;
-        for (let d = 0; d < 2048; d++) {
-          const t = count[d]!;
-          count[d] = sum;
-          sum += t;
-        }
-        for (let i = 0; i < m; i++) {
-          const k = keys[i]!;
-          const pos = count[(k >>> shift) & 2047]!++;
-          keys2[pos] = k;
-          ids2[pos] = ids[i]!;
-        }
-        [keys, keys2] = [keys2, keys];
-        [ids, ids2] = [ids2, ids];
-      }
-      const ranks = new Uint32Array(n); // 0 = missing
-      const distinct = new Float32Array(m);
-      let u = 0;
-      let prev = -1;
-      for (let i = 0; i < m; i++) {
-        const k = keys[i]!;
-        if (k !== prev) {
-          distinct[u++] = col[ids[i]!]!;
-          prev = k;
-        }
-        ranks[ids[i]!] = u;
-      }
-      this.distinct.push(distinct.slice(0, u));
-      colRanks.push(ranks);
-      if (u > maxDistinct) maxDistinct = u;
-    }
-    this.ranks = maxDistinct < 65535 ? new Uint16Array(n * p) : new Uint32Array(n * p);
-    colRanks.forEach((r, c) => {
-      this.ranks.set(r, c * n);
-    });
+      parts = X;
+    } else parts = sortColumns(X);
+    this.nRows = parts.nRows;
+    this.nCols = parts.nCols;
+    this.names = parts.names;
+    this.distinct = [...parts.distinct];
+    this.ranks = parts.ranks;
   }
 
   /** The sorted columns, for `new BinnedMatrix(parts)` elsewhere (shares the arrays). */
@@ -227,6 +161,76 @@ export class BinnedMatrix {
     this.layout = { rows, from, maxBin, codes, codesByColumn, nBins, cuts, lowest };
     return this.layout;
   }
+}
+
+/**
+ * Radix-sort each column's float32 bit patterns (made order-preserving) with row ids: the
+ * sorted distinct values per column and every value's rank among them (0 = missing).
+ */
+function sortColumns(X: FeatureMatrix): BinnedParts {
+  checkFeatureMatrix(X, 'BinnedMatrix');
+  const { nRows: n, nCols: p, values } = X;
+  const distinctAll: Float32Array[] = [];
+  const col = new Float32Array(n);
+  const bits = new Uint32Array(col.buffer);
+  let keys = new Uint32Array(n);
+  let ids = new Int32Array(n);
+  let keys2 = new Uint32Array(n);
+  let ids2 = new Int32Array(n);
+  const count = new Int32Array(2048);
+  const colRanks: Uint32Array[] = [];
+  let maxDistinct = 0;
+  for (let c = 0; c < p; c++) {
+    const off = c * n;
+    let m = 0;
+    for (let r = 0; r < n; r++) {
+      const x = values[off + r]!;
+      col[r] = x === 0 ? 0 : x; // -0 → +0
+      if (!Number.isNaN(x)) {
+        const b = bits[r]!;
+        keys[m] = b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
+        ids[m++] = r;
+      }
+    }
+    for (let shift = 0; shift < 32; shift += 11) {
+      count.fill(0);
+      for (let i = 0; i < m; i++) count[(keys[i]! >>> shift) & 2047]!++;
+      let sum = 0;
+      for (let d = 0; d < 2048; d++) {
+        const t = count[d]!;
+        count[d] = sum;
+        sum += t;
+      }
+      for (let i = 0; i < m; i++) {
+        const k = keys[i]!;
+        const pos = count[(k >>> shift) & 2047]!++;
+        keys2[pos] = k;
+        ids2[pos] = ids[i]!;
+      }
+      [keys, keys2] = [keys2, keys];
+      [ids, ids2] = [ids2, ids];
+    }
+    const ranks = new Uint32Array(n); // 0 = missing
+    const distinct = new Float32Array(m);
+    let u = 0;
+    let prev = -1;
+    for (let i = 0; i < m; i++) {
+      const k = keys[i]!;
+      if (k !== prev) {
+        distinct[u++] = col[ids[i]!]!;
+        prev = k;
+      }
+      ranks[ids[i]!] = u;
+    }
+    distinctAll.push(distinct.slice(0, u));
+    colRanks.push(ranks);
+    if (u > maxDistinct) maxDistinct = u;
+  }
+  const allRanks = maxDistinct < 65535 ? new Uint16Array(n * p) : new Uint32Array(n * p);
+  colRanks.forEach((r, c) => {
+    allRanks.set(r, c * n);
+  });
+  return { nRows: n, nCols: p, names: X.names, distinct: distinctAll, ranks: allRanks };
 }
 
 /**
