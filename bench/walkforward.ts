@@ -4,7 +4,7 @@
  *
  *   npm run bench -- walkforward [--full] [--days 40] [--strategy warm|full]
  *       [--full-refit-every 7] [--extra-trees 30] [--workers N] [--also-full]
- *       [--reuse-xgb] [--no-xgb] [--report]
+ *       [--reuse-xgb] [--no-xgb] [--xgb-folds K] [--report]
  *
  * Data: the player logs in ../shared/data/nba, `v3_advanced` features; training history is
  * every season before 2023-24; folds are the 2023-24 game days (the first `--days`, or the
@@ -18,7 +18,10 @@
  * XGBoost: `../shared/bench/gbdt/bench_walkforward_xgb.py` (a new DMatrix and 300 trees per
  * fold, `nthread` = all cores) on the matrix exported to `bench/.data/walkforward/`. Its
  * result is written to `bench/.data/walkforward/results/`; `--reuse-xgb` reads it instead of
- * running it again (it fails when the export changed since).
+ * running it again (it fails when the export changed since). `--xgb-folds K` runs the XGBoost
+ * loop on K evenly spaced folds only (its `--folds K`) and takes its total from the script's
+ * own extrapolation to all folds (a line of fold time against training rows); the MAEs are
+ * then compared on those K folds (`mae_on_xgb_folds` vs `xgb_mae`).
  * `--report`: closing-note figures over the predicted days — model vs the last-10 average on
  * every game of a player with ≥ 1 prior game, and vs the consensus closing line on the games
  * with a line (player with ≥ 5 prior games).
@@ -74,6 +77,7 @@ const known = new Set([
   '--also-full',
   '--reuse-xgb',
   '--no-xgb',
+  '--xgb-folds',
   '--report',
 ]);
 for (const a of args) {
@@ -205,9 +209,11 @@ function exportMatrix(dir: string): string {
 const dataDir = path.join(root, 'bench/.data/walkforward', fullSeason ? 'season' : `days${days.length}`);
 const resultsDir = path.join(dataDir, 'results');
 const xgbThreads = availableParallelism();
-const xgbFile = path.join(resultsDir, `walkforward_xgb_nt${xgbThreads}_folds${days.length}.json`);
+const xgbFoldsAsked = Math.min(num('--xgb-folds', days.length), days.length);
+const xgbFolds = foldIndices(days.length, xgbFoldsAsked);
+const xgbFile = path.join(resultsDir, `walkforward_xgb_nt${xgbThreads}_folds${xgbFolds.length}.json`);
 const exportHash = exportMatrix(dataDir);
-let xgb: { s: number; mae: number; version: string } | null = null;
+let xgb: { s: number; measured: number; mae: number; sameFoldsMae: number; version: string } | null = null;
 if (!flag('--no-xgb')) {
   const stamp = path.join(resultsDir, 'export_hash.txt');
   if (flag('--reuse-xgb')) {
@@ -217,10 +223,10 @@ if (!flag('--no-xgb')) {
     log(`XGBoost: reusing ${xgbFile}`);
   } else {
     mkdirSync(resultsDir, { recursive: true });
-    log(`XGBoost: naive loop, ${days.length} folds, nthread ${xgbThreads} …`);
+    log(`XGBoost: naive loop, ${xgbFolds.length} of ${days.length} folds, nthread ${xgbThreads} …`);
     const r = spawnSync(
       python,
-      [xgbScript, '--nthread', String(xgbThreads), '--folds', String(days.length), '--repeats', '1'],
+      [xgbScript, '--nthread', String(xgbThreads), '--folds', String(xgbFoldsAsked), '--repeats', '1'],
       {
         cwd: path.dirname(xgbScript),
         env: {
@@ -244,14 +250,53 @@ if (!flag('--no-xgb')) {
     mae_over_predicted_rows: number;
     n_pred_rows: number;
     version: string;
+    extrapolated_200_fold_total_s?: { mean_x_200: number; linear_fit: number };
   };
-  if (j.n_pred_rows !== main.res.pred.length) {
-    throw new Error(
-      `XGBoost predicted ${j.n_pred_rows} rows, ours ${main.res.pred.length}: the folds differ`,
-    );
+  const same = maeOnFolds(main.res, xgbFolds);
+  if (j.n_pred_rows !== same.rows) {
+    throw new Error(`XGBoost predicted ${j.n_pred_rows} rows, ours ${same.rows}: the folds differ`);
   }
-  xgb = { s: j.loop_total_s.median, mae: j.mae_over_predicted_rows, version: j.version };
-  log(`XGBoost ${j.version}: ${xgb.s.toFixed(1)} s, MAE ${xgb.mae.toFixed(4)}`);
+  const subset = xgbFolds.length < days.length;
+  // on a subset of the folds, the total is the script's own extrapolation: a least-squares
+  // line of fold time against training rows, summed over every fold's training rows
+  const total = subset ? j.extrapolated_200_fold_total_s!.linear_fit : j.loop_total_s.median;
+  xgb = {
+    s: total,
+    measured: j.loop_total_s.median,
+    mae: j.mae_over_predicted_rows,
+    sameFoldsMae: same.mae,
+    version: j.version,
+  };
+  log(
+    `XGBoost ${j.version}: ${j.loop_total_s.median.toFixed(1)} s for ${xgbFolds.length} folds` +
+      (subset ? ` (all ${days.length} folds, extrapolated: ${total.toFixed(1)} s)` : '') +
+      `, MAE ${xgb.mae.toFixed(4)} (ours on the same folds ${same.mae.toFixed(4)})`,
+  );
+}
+
+/** numpy's unique(round(linspace(0, S-1, k))): the folds the XGBoost script runs for `--folds k`. */
+function foldIndices(S: number, k: number): number[] {
+  if (k >= S) return Array.from({ length: S }, (_, i) => i);
+  const out = new Set<number>();
+  for (let i = 0; i < k; i++) {
+    const v = k === 1 ? 0 : (i * (S - 1)) / (k - 1);
+    const f = Math.floor(v);
+    const d = v - f;
+    out.add(d > 0.5 || (d === 0.5 && f % 2 === 1) ? f + 1 : f); // numpy rounds half to even
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
+/** Our MAE over the rows of some folds (by fold index). */
+function maeOnFolds(res: WalkForwardResult, folds: number[]): { mae: number; rows: number } {
+  let abs = 0;
+  let rows = 0;
+  for (const k of folds) {
+    const r = res.folds[k]!;
+    for (let i = 0; i < r.pred.length; i++) abs += Math.abs(r.pred[i]! - y[r.fold.testStart + i]!);
+    rows += r.pred.length;
+  }
+  return { mae: abs / rows, rows };
 }
 
 // ── closing-note figures ────────────────────────────────────────────────────────────────
@@ -312,6 +357,14 @@ const line = {
   mae: round(main.mae),
   xgb_mae: xgb ? round(xgb.mae) : null,
   folds: main.res.folds.length,
+  ...(xgb && xgbFolds.length < days.length
+    ? {
+        xgb_folds_run: xgbFolds.length,
+        xgb_s_measured: round(xgb.measured, 2),
+        xgb_s_extrapolated: true,
+        mae_on_xgb_folds: round(xgb.sameFoldsMae),
+      }
+    : {}),
   strategy: strategyName === 'warm' ? warm : 'full',
   workers,
   xgb_nthread: xgbThreads,
