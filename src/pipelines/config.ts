@@ -70,6 +70,8 @@ const common = {
       refit_every_days: z.number().int().min(1).max(366).default(1),
       /** Rolling training window in days; null = expanding. */
       window_days: z.number().int().min(1).nullable().default(null),
+      /** Worker threads for the folds (null = the machine's cores); results are identical for any count. */
+      workers: z.number().int().min(1).max(256).nullable().default(null),
     })
     .prefault({}),
   betting: z
