@@ -81,6 +81,10 @@ export async function main(argv: string[]): Promise<void> {
     const code = exitCodeFor(err);
     process.exitCode = code;
     if (code === 0) return;
+    // A run the failed command started is ended FAILED, never left RUNNING.
+    const { endActiveRuns } = await import('../tracking/index.js');
+    const ended = await endActiveRuns('FAILED');
+    if (ended.length > 0 && !json) process.stderr.write(`run ${ended.join(', ')} ended FAILED.\n`);
     if (json) printJson(errorJson(err));
     else if (!(err instanceof Error && (err as { code?: string }).code?.startsWith('commander.')))
       process.stderr.write(`${formatError(err)}\n`);
