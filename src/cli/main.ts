@@ -5,6 +5,7 @@
  * once for every command; the helpers commands call are in `output.ts`.
  */
 import { Command, type Option } from 'commander';
+import { PROPFLOW_VERSION } from '../config.js';
 import { EXIT_CODES_HELP, errorJson, exitCodeFor, formatError, printJson } from './output.js';
 
 /** The command files, each adding its commands to the program. */
@@ -44,7 +45,7 @@ export async function buildProgram(options: { json?: boolean } = {}): Promise<Co
     .description(
       'NBA player-props modelling: data, features, walk-forward validation, tracking, registry, serving',
     )
-    .version('0.1.0')
+    .version(PROPFLOW_VERSION)
     .exitOverride()
     .configureHelp({ optionDescription, sortSubcommands: false })
     .configureOutput({
