@@ -9,6 +9,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, wr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+
+// biome-ignore lint/suspicious/noExplicitAny: MLflow JSON answers, read field by field
+type Json = any;
+
 import { MLFLOW_COMPATIBLE_VERSION, PROPFLOW_VERSION } from '../../src/config.js';
 import { type RunningServer, startServer } from '../../src/server/index.js';
 import { openStore } from '../../src/tracking/index.js';
@@ -40,7 +44,11 @@ function smallDisk(name: string, size: string): string | null {
   return at;
 }
 
-async function api(server: RunningServer, p: string, body?: unknown): Promise<{ status: number; json: any }> {
+async function api(
+  server: RunningServer,
+  p: string,
+  body?: unknown,
+): Promise<{ status: number; json: Json }> {
   const res = await fetch(`${server.url}${p}`, {
     method: body === undefined ? 'GET' : 'POST',
     ...(body !== undefined && {
@@ -209,7 +217,7 @@ describe('a full or read-only disk is a clear error, and reads keep working', ()
     try {
       const run = await api(server, '/api/2.0/mlflow/runs/create', { experiment_id: '0' });
       const runId = run.json.run.info.run_id;
-      let last = { status: 200, json: {} as any };
+      let last = { status: 200, json: {} as Json };
       for (let i = 0; i < 400 && last.status === 200; i++) {
         last = await api(server, '/api/2.0/mlflow/runs/set-tag', {
           run_id: runId,
