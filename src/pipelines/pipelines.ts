@@ -195,6 +195,10 @@ async function logInputs(t: StandardNBAPropsTracker, p: Prepared): Promise<void>
     validation_end: formatDay(w.end),
     refit_every_days: w.refitEveryDays,
     window_days: w.windowDays ?? 'expanding',
+    walk_forward_strategy:
+      w.strategy === 'full'
+        ? 'full'
+        : `warm_start(full_refit_every_days=${w.strategy.warmStart.fullRefitEveryDays},extra_trees=${w.strategy.warmStart.extraTrees})`,
     n_folds: w.nFolds,
     min_edge: cfg.betting.min_edge,
     baseline_model: 'last_10_average',

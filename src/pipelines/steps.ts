@@ -130,6 +130,8 @@ export interface ValidationWindow {
   windowDays: number | null;
   /** Worker threads for the walk-forward (null = the machine's cores). */
   workers: number | null;
+  /** Full refits per fold, or warm starts between periodic full refits (GBDT walk-forward only). */
+  strategy: 'full' | { warmStart: { fullRefitEveryDays: number; extraTrees: number } };
   trainSeasons: string;
   nFolds: number;
 }
@@ -144,6 +146,7 @@ export function validationWindow(
     refit_every_days: number;
     window_days: number | null;
     workers?: number | null;
+    strategy?: 'full' | { warm_start: { full_refit_every_days: number; extra_trees: number } };
   },
 ): ValidationWindow {
   const seasons = [...new Set(m.keys.season)].sort((a, b) => a - b);
@@ -183,6 +186,15 @@ export function validationWindow(
     refitEveryDays: v.refit_every_days,
     windowDays: v.window_days,
     workers: v.workers ?? null,
+    strategy:
+      !v.strategy || v.strategy === 'full'
+        ? 'full'
+        : {
+            warmStart: {
+              fullRefitEveryDays: v.strategy.warm_start.full_refit_every_days,
+              extraTrees: v.strategy.warm_start.extra_trees,
+            },
+          },
     trainSeasons: v.window_days
       ? `${trainSeasons} (last ${v.window_days} days before each fold)`
       : trainSeasons,
@@ -218,6 +230,7 @@ export async function walkForwardStep(
     refitEveryDays: w.refitEveryDays,
     ...(w.windowDays ? { windowDays: w.windowDays } : {}),
     ...(w.workers ? { workers: w.workers } : {}),
+    strategy: w.strategy,
     onFold: (r, done, total) =>
       progress?.update(
         done,
