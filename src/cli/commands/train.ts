@@ -175,6 +175,11 @@ export async function runPipelineCommand(kind: PipelineKind, flags: PipelineFlag
   const { loadPipelineConfig, runPipeline } = await import('../../pipelines/index.js');
   const { openStore, resolveTrackingUri } = await import('../../tracking/index.js');
   const config = loadPipelineConfig(kind, flags.config, overridesFromFlags(flags));
+  if (!flags.data && !flags.synthetic && !config.data?.dir && !config.data?.synthetic) {
+    throw new InvalidParameterError(
+      'no data: pass --data DIR (an ingested dataset folder) or --synthetic [--seed N --seasons N].',
+    );
+  }
   const trackingUri = resolveTrackingUri(flags.trackingUri, process.env);
   process.stderr.write(`store: ${trackingUri}\n`);
   const store = await openStore(trackingUri);
@@ -187,11 +192,6 @@ export async function runPipelineCommand(kind: PipelineKind, flags: PipelineFlag
       ...(flags.data ? { dataDir: flags.data } : {}),
       ...(flags.synthetic ? { synthetic: { seed: config.seed, seasons: flags.seasons ?? 2 } } : {}),
     };
-    if (!ctx.dataDir && !ctx.synthetic && !config.data?.dir && !config.data?.synthetic) {
-      throw new InvalidParameterError(
-        'no data: pass --data DIR (an ingested dataset folder) or --synthetic [--seed N --seasons N].',
-      );
-    }
     const r = await runPipeline(kind, config, ctx);
     if (flags.json) {
       const { printJson } = await import('../output.js');
