@@ -1,4 +1,6 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -163,6 +165,39 @@ describe('the store', () => {
       expect(r.stderr).toContain(`There is no tracking store at ${empty}/sub/x.db`);
     }
     expect(readdirSync(empty)).toEqual([]);
+  });
+});
+
+describe('messages with context', () => {
+  it('a server that is not MLflow: "answered HTML, not MLflow\'s API"', async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      res.end('<!doctype html><html><head><title>Router login</title></head><body>hi</body></html>');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const r = await cli('registry', 'list', '--tracking-uri', url);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`store: ${url}`);
+      expect(r.stderr).toMatch(/the server answered HTML \(HTTP 200, "Router login"\), not MLflow's API/);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("configs/criteria.yaml (the README's criteria file) loads", async () => {
+    const { loadCriteria } = await import('../registry/index.js');
+    const criteria = await loadCriteria('configs/criteria.yaml');
+    expect(JSON.stringify(criteria)).toContain('validation_predictions.csv');
+  });
+
+  it('reconcile of an unknown model is worded like the other commands', async () => {
+    const r = await cli('registry', 'reconcile', '--name', 'NoSuchModel', '--tracking-uri', uri);
+    const show = await cli('registry', 'show', '--name', 'NoSuchModel', '--tracking-uri', uri);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(show.stderr);
+    expect(r.stderr).toMatch(/Registered model 'NoSuchModel' does not exist/);
   });
 });
 
