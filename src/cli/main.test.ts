@@ -76,6 +76,8 @@ describe('exit codes, one scheme', () => {
     );
     expect(r.stdout).toBe('');
     expect((await cli('no-such-command')).code).toBe(2);
+    expect((await cli('help')).code).toBe(0);
+    expect((await cli()).code).toBe(2); // no command: the help, as a usage error
     expect((await cli('registry', 'list', '--bogus')).code).toBe(2);
   });
 

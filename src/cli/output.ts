@@ -52,8 +52,8 @@ function isCommanderError(err: unknown): err is Error & { code: string; exitCode
 /** The exit code for an error thrown by a command (or by the parser). */
 export function exitCodeFor(err: unknown): number {
   if (isCommanderError(err)) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT.OK;
-    return EXIT.USAGE;
+    // Help or the version asked for (exit code 0 from commander); anything else from the parser is a usage error.
+    return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
   }
   if (err instanceof PropflowError) return err.status < 500 ? EXIT.USAGE : EXIT.FAILURE;
   return EXIT.FAILURE;
