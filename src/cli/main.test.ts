@@ -8,7 +8,7 @@ import { PROPFLOW_VERSION } from '../config.js';
 import { ModelRegistry } from '../registry/index.js';
 import { openStore } from '../tracking/index.js';
 import { main } from './main.js';
-import { formatNumber, renderTable, snakeKeys } from './output.js';
+import { formatNumber, redactUri, renderTable, snakeKeys } from './output.js';
 
 interface Result {
   code: number;
@@ -218,6 +218,11 @@ describe('output', () => {
     expect(t.split('\n')[2]).toMatch(/^a +1\.2346 {2}x+$/);
     expect(t.split('\n').find((l) => l.startsWith('b'))).toMatch(/^b +12 {2}short/);
     expect(t.replaceAll(/\s/g, '')).toContain(long);
+  });
+
+  it('a password in a tracking URI is never printed', () => {
+    expect(redactUri('http://ana:s3cret@host:5000/x')).toBe('http://ana:***@host:5000/x');
+    expect(redactUri('sqlite:///propflow/tracking.db')).toBe('sqlite:///propflow/tracking.db');
   });
 
   it('formatNumber and snake_case JSON keys (user-data maps kept as they are)', () => {
