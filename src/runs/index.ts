@@ -24,7 +24,34 @@ export {
   comparisonTable,
   formatComparison,
 } from './format.js';
-export { listExperiments, mapLimit, metricHistory, resolveRun, resolveRuns } from './load.js';
+export { type LintProblem, type LintReport, lintRunNames, runNameProblem } from './lint.js';
+export {
+  experimentIdsFor,
+  type FoldSummary,
+  type ListRunsOptions,
+  listArtifactsDeep,
+  listRuns,
+  type RunDetails,
+  type RunSummary,
+  showRun,
+} from './list.js';
+export { allRuns, listExperiments, mapLimit, metricHistory, resolveRun, resolveRuns } from './load.js';
+export {
+  compilePattern,
+  copyRun,
+  MIGRATED_FROM,
+  MIGRATED_TO,
+  type MigrationAction,
+  type MigrationEvent,
+  type MigrationPlan,
+  type MigrationResult,
+  type MigrationRule,
+  migrate,
+  PARTIAL as MIGRATION_PARTIAL_TAG,
+  type PlannedMove,
+  parseRules,
+  planMigration,
+} from './migrate.js';
 export {
   type PairedTestResult,
   pairedTests,
@@ -33,3 +60,12 @@ export {
   wilcoxonSignedRank,
 } from './stats.js';
 export { clip, fmtNumber, fmtP, renderSideBySide, renderTable, TABLE_WIDTH } from './table.js';
+export {
+  type CreatedExperiment,
+  createFromTemplate,
+  type ExperimentTemplate,
+  getTemplate,
+  TEMPLATES,
+  templateConfigYaml,
+} from './templates.js';
+export { experimentTree, PROJECT_ROOT, renderTree, STANDARD_PHASES, type TreeNode } from './tree.js';

@@ -155,3 +155,17 @@ export async function experimentNames(
 export function tagOf(run: Run, key: string): string | undefined {
   return run.data.tags.find((t) => t.key === key)?.value;
 }
+
+/** Every run of the given experiments (all pages, active runs). */
+export async function allRuns(store: TrackingStore, experimentIds: readonly string[]): Promise<Run[]> {
+  const out: Run[] = [];
+  for (let i = 0; i < experimentIds.length; i += 100) {
+    const ids = experimentIds.slice(i, i + 100);
+    out.push(
+      ...(await allPages((pageToken) =>
+        store.searchRuns({ experimentIds: ids, maxResults: 1000, ...(pageToken ? { pageToken } : {}) }),
+      )),
+    );
+  }
+  return out;
+}
