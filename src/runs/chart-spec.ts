@@ -15,6 +15,7 @@ export function foldChartSpec(c: Comparison, options: { width?: number; height?:
   }
   const order = c.runs.map((r) => r.label);
   const many = c.folds.length > 60;
+  const longest = Math.max(0, ...order.map((l) => l.length));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: {
@@ -38,11 +39,11 @@ export function foldChartSpec(c: Comparison, options: { width?: number; height?:
         type: 'nominal',
         title: 'run',
         sort: order,
-        legend: { orient: 'bottom', columns: 2 },
+        legend: { orient: 'bottom', columns: longest > 36 ? 1 : 2, labelLimit: 720 },
       },
       tooltip: [
         { field: 'run', type: 'nominal' },
-        { field: 'date', type: 'temporal', format: '%Y-%m-%d' },
+        { field: 'date', type: 'temporal', format: '%Y-%m-%d', formatType: 'utc' },
         { field: 'value', type: 'quantitative', format: '.4f', title: c.fold_metric },
       ],
     },

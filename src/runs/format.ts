@@ -6,6 +6,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { Comparison, RunPair } from './compare.js';
 import {
   clip,
+  clipMiddle,
   fmtNumber,
   fmtP,
   renderSideBySide,
@@ -24,7 +25,7 @@ const shortId = (id: string) => id.slice(0, 8);
 function runColumns(c: Comparison): TextColumn[] {
   return c.runs.map((r, i) => ({
     head: [
-      clip(`#${i + 1} ${r.label}`, 18),
+      `#${i + 1} ${clipMiddle(r.label, 18 - `#${i + 1} `.length)}`,
       `${shortId(r.run_id)}${r.run_id === c.baseline_run_id ? ' (base)' : ''}`,
     ],
     right: true,

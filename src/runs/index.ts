@@ -59,7 +59,7 @@ export {
   type WilcoxonResult,
   wilcoxonSignedRank,
 } from './stats.js';
-export { clip, fmtNumber, fmtP, renderSideBySide, renderTable, TABLE_WIDTH } from './table.js';
+export { clip, clipMiddle, fmtNumber, fmtP, renderSideBySide, renderTable, TABLE_WIDTH } from './table.js';
 export {
   type CreatedExperiment,
   createFromTemplate,

@@ -80,6 +80,14 @@ export async function resolveRun(store: TrackingStore, ref: string): Promise<Run
       )),
     );
   }
+  if (matches.length === 0 && /^[0-9a-f]{6,31}$/i.test(ref)) {
+    // a short id as the tables print it (first 8 characters)
+    const all = await allRuns(
+      store,
+      experiments.map((e) => e.experimentId),
+    );
+    matches.push(...all.filter((r) => r.info.runId.startsWith(ref.toLowerCase())));
+  }
   if (matches.length === 1) return matches[0]!;
   if (matches.length === 0) {
     throw new NotFoundError(
@@ -87,7 +95,7 @@ export async function resolveRun(store: TrackingStore, ref: string): Promise<Run
     );
   }
   throw new InvalidParameterError(
-    `Run name '${ref}' is ambiguous: ${matches.length} runs have it (${matches.map((r) => r.info.runId).join(', ')}). Pass a run id.`,
+    `'${ref}' is ambiguous: ${matches.length} runs have that name or id prefix (${matches.map((r) => r.info.runId).join(', ')}). Pass a run id.`,
   );
 }
 

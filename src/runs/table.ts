@@ -22,6 +22,14 @@ export function clip(s: string, width: number): string {
   return `${s.slice(0, width - 1)}…`;
 }
 
+/** Cut a string to `width` characters keeping its start and end (`2026120…walkforward_v2`). */
+export function clipMiddle(s: string, width: number): string {
+  if (s.length <= width) return s;
+  if (width <= 3) return clip(s, width);
+  const tail = Math.ceil((width - 1) * 0.6);
+  return `${s.slice(0, width - 1 - tail)}…${s.slice(s.length - tail)}`;
+}
+
 /** One table: header lines, a rule, rows. Columns separated by two spaces. */
 export function renderTable(columns: readonly TextColumn[], rows: readonly string[][]): string {
   const widths = columns.map((c, i) => {
