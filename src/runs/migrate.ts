@@ -277,21 +277,24 @@ export async function copyRun(
   onEvent: (e: MigrationEvent) => void = () => {},
 ): Promise<string> {
   const id = run.info.runId;
-  const tags: Tag[] = [
-    ...run.data.tags.filter((t) => !SYSTEM_SKIP.has(t.key)),
-    { key: MIGRATED_FROM, value: id },
-    { key: PARTIAL, value: 'true' },
-  ];
   const copy = await store.createRun({
     experimentId,
     runName: name,
     startTime: run.info.startTime,
     userId: run.info.userId,
-    tags,
+    tags: [
+      { key: MIGRATED_FROM, value: id },
+      { key: PARTIAL, value: 'true' },
+    ],
   });
   const cid = copy.info.runId;
   onEvent({ run_id: id, step: 'created', copy_id: cid });
-  if (run.data.params.length > 0) await store.logBatch(cid, { params: run.data.params });
+  // MLflow's log-batch limits: 100 params, 100 tags, 1000 metrics per request
+  const tags: Tag[] = run.data.tags.filter((t) => !SYSTEM_SKIP.has(t.key));
+  for (let i = 0; i < tags.length; i += 100) await store.logBatch(cid, { tags: tags.slice(i, i + 100) });
+  const params = run.data.params;
+  for (let i = 0; i < params.length; i += 100)
+    await store.logBatch(cid, { params: params.slice(i, i + 100) });
   onEvent({ run_id: id, step: 'params', copy_id: cid });
   const keys = [...new Set(run.data.metrics.map((m) => m.key))];
   const histories = await mapLimit(keys, 8, (k) => metricHistory(store, id, k));

@@ -70,8 +70,10 @@ export async function makeFoldRun(
   const params = { model: 'gbdt', learning_rate: '0.05', max_depth: '6', seed: '0', ...spec.params };
   await store.logBatch(id, {
     params: Object.entries(params).map(([key, value]) => ({ key, value })),
-    ...(spec.dateTags ? { tags: spec.dates.map((d, i) => ({ key: `fold_${i}_date`, value: d })) } : {}),
   });
+  const dateTags = spec.dateTags ? spec.dates.map((d, i) => ({ key: `fold_${i}_date`, value: d })) : [];
+  for (let i = 0; i < dateTags.length; i += 100)
+    await store.logBatch(id, { tags: dateTags.slice(i, i + 100) });
   await store.logInputs(id, [
     {
       tags: [{ key: 'mlflow.data.context', value: 'training' }],
