@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { criteriaFromObject, ModelRegistry } from '../registry/index.js';
+import { PROPFLOW_VERSION } from '../config.js';
+import { ModelRegistry } from '../registry/index.js';
 import { openStore } from '../tracking/index.js';
 import { main } from './main.js';
 import { formatNumber, renderTable, snakeKeys } from './output.js';
@@ -53,7 +54,6 @@ beforeAll(async () => {
   await registry.register({ runId, name: 'NBAPropsModel' });
   await store.close();
   writeFileSync(path.join(dir, 'criteria.yaml'), 'criteria:\n  - metric: val_mae\n    max: 6.0\n');
-  criteriaFromObject({ criteria: [{ metric: 'val_mae', max: 6 }] });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -116,6 +116,14 @@ describe('exit codes, one scheme', () => {
     const missing = await cli('registry', 'show', '--name', 'Nope', '--json', '--tracking-uri', uri);
     expect(missing.code).toBe(2);
     expect(JSON.parse(missing.stdout)).toMatchObject({ error_code: 'RESOURCE_DOES_NOT_EXIST', exit_code: 2 });
+  });
+});
+
+describe('versions', () => {
+  it('propflow --version is package.json’s version', async () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    expect(PROPFLOW_VERSION).toBe(pkg.version);
+    expect((await cli('--version')).stdout.trim()).toBe(pkg.version);
   });
 });
 

@@ -5,6 +5,7 @@
  * once for every command; the helpers commands call are in `output.ts`.
  */
 import { Command, type Option } from 'commander';
+import { PROPFLOW_VERSION } from '../config.js';
 import { EXIT_CODES_HELP, errorJson, exitCodeFor, formatError, printJson } from './output.js';
 
 /** The command files, each adding its commands to the program. */
@@ -48,7 +49,7 @@ export async function buildProgram(options: { json?: boolean } = {}): Promise<Co
     .description(
       'NBA player-props modelling: data, features, walk-forward validation, tracking, registry, serving',
     )
-    .version('0.1.0')
+    .version(PROPFLOW_VERSION)
     .exitOverride()
     .configureHelp({ optionDescription, sortSubcommands: false })
     .configureOutput({
@@ -85,6 +86,10 @@ export async function main(argv: string[]): Promise<void> {
     const code = exitCodeFor(err);
     process.exitCode = code;
     if (code === 0) return;
+    // A run the failed command started is ended FAILED, never left RUNNING.
+    const { endActiveRuns } = await import('../tracking/index.js');
+    const ended = await endActiveRuns('FAILED');
+    if (ended.length > 0 && !json) process.stderr.write(`run ${ended.join(', ')} ended FAILED.\n`);
     if (json) printJson(errorJson(err));
     else if (!(err instanceof Error && (err as { code?: string }).code?.startsWith('commander.')))
       process.stderr.write(`${formatError(err)}\n`);

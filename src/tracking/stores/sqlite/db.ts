@@ -4,7 +4,7 @@
  * The table classes (`experiments.ts`, `runs.ts`, …) all run their SQL through one of these.
  */
 import Database from 'better-sqlite3';
-import { NotFoundError, PropflowError } from '../../../errors.js';
+import { NotFoundError, PropflowError, storageErrorOf } from '../../../errors.js';
 import type { Page } from '../../entities.js';
 import { encodePageToken, type SqlFragment, sqlAnd } from '../../search/index.js';
 import { checkIsPropflowDatabase, migrate } from './schema.js';
@@ -87,11 +87,19 @@ export class SqliteDb {
   }
 
   run(sql: string, ...params: unknown[]): Database.RunResult {
-    return this.stmt(sql).run(...params);
+    try {
+      return this.stmt(sql).run(...params);
+    } catch (err) {
+      throw storageErrorOf(err, 'tracking database', this.dbPath) ?? err;
+    }
   }
 
   tx<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (err) {
+      throw storageErrorOf(err, 'tracking database', this.dbPath) ?? err;
+    }
   }
 
   /**
