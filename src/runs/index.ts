@@ -53,6 +53,14 @@ export {
   planMigration,
 } from './migrate.js';
 export {
+  checkLineage,
+  type MetricDifference,
+  REPRODUCES_TAG,
+  type ReproduceOptions,
+  type ReproduceReport,
+  reproduceRun,
+} from './reproduce.js';
+export {
   type PairedTestResult,
   pairedTests,
   type TTestResult,

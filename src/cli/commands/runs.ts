@@ -237,6 +237,65 @@ function defineLint(runs: Command): void {
     });
 }
 
+function defineReproduce(runs: Command): void {
+  runs
+    .command('reproduce <run>')
+    .description(
+      'rerun a run from its logged config, data and features; a new run tagged reproduces=<run>; every metric difference (exit 3 unless all zero)',
+    )
+    .option(
+      '--data <dir>',
+      'dataset folder to read (default: the folder the run read, or its synthetic league)',
+    )
+    .option('--allow-data-change', "rerun even when the data's hash differs from the run's")
+    .option('--all', 'list every metric, not only those that differ')
+    .option('--json', 'print JSON')
+    .option('--tracking-uri <uri>', TRACKING_URI_HELP)
+    .action(
+      async (
+        ref: string,
+        flags: StoreFlags & { data?: string; allowDataChange?: boolean; all?: boolean },
+      ) => {
+        const o = await output();
+        const { reproduceRun } = await runsModule();
+        await o.withStore(flags, { readOnly: false }, async (store, uri) => {
+          const report = await reproduceRun(store, ref, {
+            trackingUri: uri,
+            ...(flags.data ? { dataDir: flags.data } : {}),
+            allowDataChange: Boolean(flags.allowDataChange),
+            out: (line) => process.stderr.write(`${line}\n`),
+          });
+          if (flags.json) o.printJson(report, { store: uri });
+          else {
+            o.out(
+              `reproduced ${report.run_name} (${report.run_id}) as ${report.reproduction_run_name} (${report.reproduction_run_id})`,
+            );
+            o.out(
+              `data ${report.data.current_hash.slice(0, 16)}… ${report.data.matches ? 'same as the run' : `differs from the run's ${report.data.logged_hash.slice(0, 16)}…`}; features ${report.features.feature_set} ${report.features.version} (${report.features.n_features})`,
+            );
+            const shown = report.metrics.filter((m) => !m.timing && (flags.all || m.difference !== 0));
+            if (shown.length > 0) {
+              o.out(
+                o.renderTable(
+                  ['metric', 'original', 'reproduced', 'difference'],
+                  shown.map((m) => [m.key, m.original, m.reproduced, m.difference]),
+                ),
+              );
+            }
+            const compared = report.metrics.filter((m) => !m.timing).length;
+            const folds = report.fold_histories.map((f) => `${f.key} ${f.steps} steps`).join(', ');
+            o.out(
+              report.identical
+                ? `identical: all ${compared} metrics and every fold step (${folds}) have difference 0 (timings left out).`
+                : `NOT identical: largest difference ${o.formatNumber(report.max_abs_difference)} over ${compared} metrics and the fold histories (${folds}).`,
+            );
+          }
+          if (!report.identical) o.checkFailed();
+        });
+      },
+    );
+}
+
 /** `propflow runs …`. */
 export function define(program: Command): void {
   const runs = program.command('runs').description('list, show, compare, lint and reproduce runs');
@@ -244,4 +303,5 @@ export function define(program: Command): void {
   defineShow(runs);
   defineCompare(runs);
   defineLint(runs);
+  defineReproduce(runs);
 }
