@@ -17,13 +17,13 @@ export interface ExperimentTemplate {
   config: Record<string, unknown>;
 }
 
-const GBDT = {
-  n_estimators: 300,
-  max_depth: 6,
-  learning_rate: 0.05,
-  min_child_weight: 20,
-  lambda: 1,
-  seed: 0,
+const GBDT = { n_estimators: 300, max_depth: 6, learning_rate: 0.05, min_child_weight: 20, lambda: 1 };
+const TWO_STAGE = {
+  mode: 'total',
+  folds: 3,
+  min_minutes: 1,
+  minutes: { n_estimators: 150, max_depth: 5, learning_rate: 0.08, min_child_weight: 20 },
+  target: { n_estimators: 300, max_depth: 6, learning_rate: 0.05, min_child_weight: 20 },
 };
 
 function template(
@@ -44,14 +44,15 @@ function template(
       objective: 'pra',
       target_mae: '6.0',
       'propflow.template': name,
+      'propflow.pipeline': String(config['pipeline']),
       'mlflow.note.content': description,
     },
+    // the pipelines' config format (src/pipelines/config.ts): `propflow train <pipeline> --config FILE`
     config: {
-      pipeline: 'walk-forward',
       experiment,
+      phase: phaseTag === 'p2' ? 2 : 1,
       seed: 42,
-      target: 'pra',
-      data: { dir: 'data/nba' },
+      target_mae: 6.0,
       ...config,
     },
   };
@@ -65,44 +66,50 @@ export const TEMPLATES: Readonly<Record<string, ExperimentTemplate>> = {
     'Phase 1 baselines: simple features and models every later run must beat.',
     'p1',
     {
+      pipeline: 'walk-forward',
       features: { set: 'v1_baseline' },
-      model: { type: 'gbdt', params: { ...GBDT, n_estimators: 150 } },
-      validation: { refit_every_days: 7 },
+      model: { ...GBDT, n_estimators: 150 },
+      validation: { season: 'last', start: 'season_start', refit_every_days: 7 },
+      registry: { register: false },
     },
   ),
   phase1_features: template(
     'phase1_features',
     'Phase1_Features',
-    'Phase 1 feature work: one feature set per run, same model and validation.',
+    'Phase 1 feature work: one feature set per run against its baseline set, same model and validation.',
     'p1',
     {
-      features: { set: 'v3_advanced' },
-      model: { type: 'gbdt', params: GBDT },
-      validation: { refit_every_days: 1 },
+      pipeline: 'walk-forward',
+      features: { set: 'v3_advanced', baseline: 'v1_baseline' },
+      model: GBDT,
+      validation: { season: 'last', start: 'season_start', refit_every_days: 1 },
+      registry: { register: false },
     },
   ),
   architecture: template(
     'architecture',
     'Phase1_Architecture',
-    'Phase 1 architecture: single GBDT against the two-stage minutes → PRA model.',
+    'Phase 1 architecture: the two-stage minutes → PRA model against the single GBDT.',
     'p1',
     {
       pipeline: 'two-stage',
-      features: { set: 'v3_advanced' },
-      model: { type: 'two_stage', mode: 'total', folds: 5, params: GBDT },
-      calibration: { method: 'isotonic' },
-      validation: { refit_every_days: 7 },
+      features: { set: 'v3_advanced', baseline: 'v1_baseline' },
+      two_stage: TWO_STAGE,
+      validation: { season: 'last', start: 'season_start', refit_every_days: 7 },
+      registry: { register: false },
     },
   ),
   position_defense: template(
     'position_defense',
     'Phase2_PositionDefense',
-    'Phase 2: opponent defence by position.',
+    'Phase 2: opponent defence (position-level features to come) validated against the Phase 1 features.',
     'p2',
     {
-      features: { set: 'v2_opponent_efficiency' },
-      model: { type: 'gbdt', params: GBDT },
-      validation: { refit_every_days: 1 },
+      pipeline: 'validate',
+      features: { set: 'v2_opponent_efficiency', baseline: 'v1_baseline' },
+      model: GBDT,
+      validation: { season: 'last', start: 'season_start', refit_every_days: 1 },
+      baseline_run: null,
     },
   ),
   production: template(
@@ -112,11 +119,10 @@ export const TEMPLATES: Readonly<Record<string, ExperimentTemplate>> = {
     'production',
     {
       pipeline: 'two-stage',
-      features: { set: 'v3_advanced' },
-      model: { type: 'two_stage', mode: 'total', folds: 5, params: GBDT },
-      calibration: { method: 'isotonic' },
-      validation: { refit_every_days: 1 },
-      register: { name: 'NBAPropsModel', gate: 'val_mae<6.0' },
+      features: { set: 'v3_advanced', baseline: 'v1_baseline' },
+      two_stage: TWO_STAGE,
+      validation: { season: 'last', start: 'season_start', refit_every_days: 1 },
+      registry: { register: true, model_name: 'NBAPropsModel', gate: 'val_mae<6.0' },
     },
   ),
 };
@@ -134,7 +140,9 @@ export function getTemplate(name: string): ExperimentTemplate {
 
 /** The starter config as YAML with a header comment. */
 export function templateConfigYaml(t: ExperimentTemplate, experiment = t.experiment): string {
-  const header = `# Starter pipeline config for experiment ${experiment} (template ${t.name}).\n# ${t.description}\n`;
+  const header =
+    `# Starter pipeline config for experiment ${experiment} (template ${t.name}).\n# ${t.description}\n` +
+    `# Run: propflow ${t.config['pipeline'] === 'validate' ? 'validate' : `train ${String(t.config['pipeline'])}`} --config <this file> --data data/nba\n`;
   return header + stringify({ ...t.config, experiment });
 }
 
