@@ -16,6 +16,8 @@ const COMMANDS: ReadonlyArray<() => Promise<{ define(program: Command): void }>>
   () => import('./commands/registry.js'),
   () => import('./commands/train.js'),
   () => import('./commands/validate.js'),
+  () => import('./commands/runs.js'),
+  () => import('./commands/experiments.js'),
 ];
 
 /** Option help: `(required)` for mandatory options, defaults as plain values (`(default: 5000)`). */
