@@ -14,7 +14,13 @@ export {
   readTeamGames,
   teamGamesFromCsv,
 } from './ingest.js';
-export { americanToDecimal, consensusLines, propLinesFromCsv, readPropLines } from './lines.js';
+export {
+  americanToDecimal,
+  consensusLine,
+  consensusLines,
+  propLinesFromCsv,
+  readPropLines,
+} from './lines.js';
 export { compareTeamTotals, type IngestOptions, ingestFiles, openDataset } from './load.js';
 export {
   type ColumnMapping,

@@ -28,4 +28,4 @@ export {
 } from './leakage.js';
 export { type FeatureLineage, featureLineage } from './lineage.js';
 export { FEATURE_SETS, getFeatureSet, V1_BASELINE, V2_OPPONENT_EFFICIENCY, V3_ADVANCED } from './sets.js';
-export { linesForRows, type ScheduledGame, upcomingFromSchedule } from './upcoming.js';
+export { linesForRows, quotesForRows, type ScheduledGame, upcomingFromSchedule } from './upcoming.js';

@@ -1,5 +1,5 @@
 /** Helpers around the matrix for serving and betting: who plays an upcoming game, and the lines of each row. */
-import { type ConsensusLines, type PlayerGames, seasonOfDay } from '../data/index.js';
+import { type ConsensusLines, type PlayerGames, type PropLines, seasonOfDay } from '../data/index.js';
 import type { FeatureMatrix, GameKeys } from './builder.js';
 
 /** A scheduled team-game: the facts known before tip-off. */
@@ -107,4 +107,57 @@ export function linesForRows(
     nBooks[r] = lines.nBooks[j]!;
   }
   return { line, overOdds, underOdds, nBooks };
+}
+
+/**
+ * Every book's quote of each matrix row (opening line and prices, and the same book's closing
+ * quote), compressed by row: row r's quotes are `[offset[r], offset[r + 1])`. The input of
+ * `simulateQuoteBets` in `validation/`.
+ */
+export function quotesForRows(
+  m: { nRows: number; keys: Pick<FeatureMatrix['keys'], 'gameId' | 'playerId'> },
+  lines: PropLines,
+  market = 'PRA',
+): {
+  offset: Int32Array;
+  book: string[];
+  line: Float32Array;
+  overOdds: Float32Array;
+  underOdds: Float32Array;
+  closeLine: Float32Array;
+  closeOverOdds: Float32Array;
+  closeUnderOdds: Float32Array;
+} {
+  const at = new Map<string, number[]>();
+  for (let j = 0; j < lines.n; j++) {
+    if (lines.market[j] !== market) continue;
+    const key = `${lines.gameId[j]}|${lines.playerId[j]}`;
+    const list = at.get(key);
+    if (list) list.push(j);
+    else at.set(key, [j]);
+  }
+  const offset = new Int32Array(m.nRows + 1);
+  const picks: number[] = [];
+  for (let r = 0; r < m.nRows; r++) {
+    const list = at.get(`${m.keys.gameId[r]}|${m.keys.playerId[r]}`);
+    if (list) picks.push(...list);
+    offset[r + 1] = picks.length;
+  }
+  const k = picks.length;
+  const pick = (col: Float32Array | undefined, fallback?: Float32Array): Float32Array => {
+    const out = new Float32Array(k);
+    for (let i = 0; i < k; i++) out[i] = col ? col[picks[i]!]! : fallback ? fallback[picks[i]!]! : Number.NaN;
+    return out;
+  };
+  return {
+    offset,
+    book: picks.map((j) => lines.book[j]!),
+    line: pick(lines.line),
+    overOdds: pick(lines.overOdds),
+    underOdds: pick(lines.underOdds),
+    // a dataset without closing quotes: the opening quote is the last one known
+    closeLine: pick(lines.closeLine, lines.line),
+    closeOverOdds: pick(lines.closeOverOdds, lines.overOdds),
+    closeUnderOdds: pick(lines.closeUnderOdds, lines.underOdds),
+  };
 }

@@ -13,3 +13,12 @@ export {
 } from './betting.js';
 export { type Fold, type WalkForwardOptions, walkForwardFolds } from './folds.js';
 export { type RegressionMetrics, regressionMetrics, type SegmentMetrics, segmentMetrics } from './metrics.js';
+export {
+  choiceLabel,
+  normalPOver,
+  type QuoteBetInput,
+  type QuoteBetResult,
+  type QuoteChoice,
+  type RowQuotes,
+  simulateQuoteBets,
+} from './quotes.js';
