@@ -83,14 +83,22 @@ export function upcomingFromSchedule(
 }
 
 /**
- * The consensus line and best prices of each matrix row (NaN where the row has no line). Only the
+ * The consensus line (a quoted line) and the best prices at it of each matrix row, and the
+ * closing consensus line (NaN where the row has no line). Only the
  * row keys are read, so player games (`{ nRows: p.n, keys: p }`) join the same way.
  */
 export function linesForRows(
   m: { nRows: number; keys: Pick<FeatureMatrix['keys'], 'gameId' | 'playerId'> },
   lines: ConsensusLines,
   market = 'PRA',
-): { line: Float32Array; overOdds: Float32Array; underOdds: Float32Array; nBooks: Int32Array } {
+): {
+  line: Float32Array;
+  overOdds: Float32Array;
+  underOdds: Float32Array;
+  nBooks: Int32Array;
+  /** The consensus of the books' closing lines (NaN where unknown). */
+  closeLine: Float32Array;
+} {
   const at = new Map<string, number>();
   for (let j = 0; j < lines.n; j++)
     if (lines.market[j] === market) at.set(`${lines.gameId[j]}|${lines.playerId[j]}`, j);
@@ -98,6 +106,7 @@ export function linesForRows(
   const overOdds = new Float32Array(m.nRows).fill(Number.NaN);
   const underOdds = new Float32Array(m.nRows).fill(Number.NaN);
   const nBooks = new Int32Array(m.nRows);
+  const closeLine = new Float32Array(m.nRows).fill(Number.NaN);
   for (let r = 0; r < m.nRows; r++) {
     const j = at.get(`${m.keys.gameId[r]}|${m.keys.playerId[r]}`);
     if (j === undefined) continue;
@@ -105,8 +114,9 @@ export function linesForRows(
     overOdds[r] = lines.overOdds[j]!;
     underOdds[r] = lines.underOdds[j]!;
     nBooks[r] = lines.nBooks[j]!;
+    closeLine[r] = lines.closeLine ? lines.closeLine[j]! : lines.line[j]!;
   }
-  return { line, overOdds, underOdds, nBooks };
+  return { line, overOdds, underOdds, nBooks, closeLine };
 }
 
 /**

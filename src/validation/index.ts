@@ -22,3 +22,4 @@ export {
   type RowQuotes,
   simulateQuoteBets,
 } from './quotes.js';
+export { type QualityInputs, type QualityReport, qualityReport, type VegaLiteSpec } from './report.js';

@@ -41,8 +41,8 @@ export interface QuoteBetInput {
   /** Bet a side only when the prediction clears the quote's line by this much (points, ≥ 0). */
   minEdge: number;
   choice: QuoteChoice;
-  /** P(outcome > line) for a prediction; for `best_ev`. */
-  pOver?: (pred: number, line: number) => number;
+  /** P(outcome > line) for a prediction of row `row`; for `best_ev`. */
+  pOver?: (pred: number, line: number, row: number) => number;
   /** Residual spread for a normal P(over) when `pOver` is not given (for `best_ev`). */
   sigma?: number;
   /** Bootstrap resamples (default 2000) and seed (default 0). */
@@ -123,8 +123,9 @@ function chooseQuote(
   a: number,
   b: number,
   pred: number,
+  row: number,
   input: QuoteBetInput,
-  pOver: ((p: number, l: number) => number) | null,
+  pOver: ((p: number, l: number, row: number) => number) | null,
 ): { j: number; side: 1 | -1 } | null {
   const { minEdge, choice } = input;
   if (choice === 'best_ev') {
@@ -133,7 +134,7 @@ function chooseQuote(
     for (let j = a; j < b; j++) {
       const l = q.line[j]!;
       const edge = pred - l;
-      const po = pOver!(pred, l);
+      const po = pOver!(pred, l, row);
       for (const side of [1, -1] as const) {
         const odds = side === 1 ? q.overOdds[j]! : q.underOdds[j]!;
         if (Number.isNaN(odds) || side * edge < minEdge || side * edge <= 0) continue;
@@ -234,7 +235,7 @@ export function simulateQuoteBets(input: QuoteBetInput): QuoteBetResult {
     const a = q.offset[r]!;
     const b = q.offset[r + 1]!;
     if (a === b || Number.isNaN(pred[r]!)) continue;
-    const pick = chooseQuote(q, a, b, pred[r]!, input, pOver);
+    const pick = chooseQuote(q, a, b, pred[r]!, r, input, pOver);
     if (!pick) continue;
     const { j, side } = pick;
     betLine[r] = q.line[j]!;
