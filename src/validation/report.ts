@@ -296,7 +296,7 @@ function barChart(
     data: { values: data },
     mark: 'bar',
     encoding: {
-      x: { field: x, type: 'nominal', title: x === 'segment' ? '' : x, sort: null },
+      x: { field: x, type: 'nominal', title: null, sort: null, axis: { labelAngle: 0 } },
       xOffset: { field: 'predictor' },
       y: { field: 'mae', type: 'quantitative', title: 'MAE (PRA points)' },
       color: { field: 'predictor', type: 'nominal', title: 'predictor' },
@@ -307,7 +307,7 @@ function barChart(
 function roiChart(rows: Array<Record<string, number | string>>): VegaLiteSpec {
   const data = rows.filter((r) => (r['n_bets'] as number) > 0);
   const enc = {
-    x: { field: 'min_edge', type: 'ordinal', title: 'minimum edge (points)' },
+    x: { field: 'min_edge', type: 'ordinal', title: 'minimum edge (points)', axis: { labelAngle: 0 } },
     xOffset: { field: 'choice' },
     color: { field: 'choice', type: 'nominal', title: 'quote choice' },
   };
