@@ -58,7 +58,7 @@ const ds = ingestFiles({
   lines: path.join(dataDir, 'pra_prop_odds_2023-24.csv.gz'),
 });
 const set = getFeatureSet(setName);
-const m = buildFeatures(ds.players, set);
+const m = buildFeatures(ds.players, set, ds.consensus ? { lines: ds.consensus } : {});
 log(
   `data and ${set.name} features: ${m.nRows} rows × ${m.nCols} in ${((performance.now() - t0) / 1000).toFixed(1)}s`,
 );

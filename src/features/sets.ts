@@ -1,6 +1,12 @@
 /** The feature sets that ship: v1_baseline ⊂ v2_opponent_efficiency ⊂ v3_advanced. */
 import { InvalidParameterError } from '../errors.js';
-import { type FeatureDefinition, type FeatureSet, feature, validateFeatureSet } from './definitions.js';
+import {
+  type FeatureDefinition,
+  type FeatureSet,
+  feature,
+  type Transform,
+  validateFeatureSet,
+} from './definitions.js';
 
 const STATS = ['pra', 'minutes', 'pts', 'reb', 'ast'] as const;
 
@@ -146,54 +152,22 @@ export const V3_ADVANCED: FeatureSet = validateFeatureSet({
 /** Availability and role: who is out for the team, the player's role and how the opponent defends it. */
 function contextFeatures(): FeatureDefinition[] {
   const ctx = { window: 10, minMinutes: 12, teamGames: 10, threshold: 24 };
+  // a context feature: its name is its transform, with the shared context parameters
+  const c = (t: Transform, inputs: string[], what: string) => feature(t, 'contextual', t, inputs, ctx, what);
   return [
-    feature(
-      'avail_minutes_vacated',
-      'contextual',
-      'avail_minutes_vacated',
-      ['minutes'],
-      ctx,
-      "minutes per game of the team's regulars who are out",
-    ),
-    feature(
-      'avail_pra_vacated',
-      'contextual',
-      'avail_pra_vacated',
-      ['pra'],
-      ctx,
-      "PRA per game of the team's regulars who are out",
-    ),
-    feature(
-      'avail_regulars_out',
-      'contextual',
-      'avail_regulars_out',
-      ['minutes'],
-      ctx,
-      "number of the team's regulars who are out",
-    ),
-    feature(
-      'avail_pra_share',
-      'contextual',
-      'avail_pra_share',
-      ['pra'],
-      ctx,
-      "the player's share of his playing teammates' PRA per game (L10)",
-    ),
-    feature(
-      'avail_usage_share',
-      'contextual',
+    c('avail_minutes_vacated', ['minutes'], "minutes per game of the team's regulars who are out"),
+    c('avail_pra_vacated', ['pra'], "PRA per game of the team's regulars who are out"),
+    c('avail_regulars_out', ['minutes'], "number of the team's regulars who are out"),
+    c('avail_pra_share', ['pra'], "the player's share of his playing teammates' PRA per game (L10)"),
+    c(
       'avail_usage_share',
       ['fga', 'fta', 'tov'],
-      ctx,
       "the player's share of his playing teammates' used possessions (L10)",
     ),
-    feature(
-      'opp_pra_allowed_role',
-      'contextual',
+    c(
       'opp_pra_allowed_role',
       ['pra', 'minutes'],
-      ctx,
-      'PRA the opponent allowed this season to players of his role (starter-like or bench)',
+      'PRA the opponent allowed this season to players of his role',
     ),
     feature(
       'minutes_std_l10',
@@ -201,7 +175,7 @@ function contextFeatures(): FeatureDefinition[] {
       'rolling_std',
       ['minutes'],
       { window: 10, minPeriods: 3 },
-      'minutes stability: std of minutes over the last 10 games',
+      'std of minutes over the last 10 games',
     ),
     feature(
       'starter_share_l10',
@@ -209,7 +183,7 @@ function contextFeatures(): FeatureDefinition[] {
       'rolling_share_above',
       ['minutes'],
       { window: 10, threshold: 24 },
-      'share of the last 10 games with starter-like minutes (≥ 24)',
+      'share of the last 10 games with ≥ 24 minutes',
     ),
     feature(
       'games_with_team',
@@ -217,7 +191,7 @@ function contextFeatures(): FeatureDefinition[] {
       'games_with_team',
       ['team'],
       { cap: 82 },
-      'consecutive games for his current team (a trade is a role change)',
+      'consecutive games for his current team (a trade resets it)',
     ),
     feature(
       'minutes_l20',
@@ -225,7 +199,7 @@ function contextFeatures(): FeatureDefinition[] {
       'rolling_mean',
       ['minutes'],
       { window: 20, minPeriods: 1 },
-      'mean minutes over the last 20 games (with L3/L5/L10: the minutes trend)',
+      'mean minutes over the last 20 games (minutes trend with L3/L5/L10)',
     ),
   ];
 }
