@@ -26,7 +26,7 @@ import {
   sliceRows,
   trainGbdt,
 } from '../src/models/index.js';
-import { qualityReport, simulateQuoteBets } from '../src/validation/index.js';
+import { qualityReport, simulateBets, simulateQuoteBets } from '../src/validation/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -158,6 +158,31 @@ const lineSubset = report.tables['line_subset'] ?? [];
 const edge1 = quotes
   ? simulateQuoteBets({ pred, actual: v(y), date: v(dates), quotes, minEdge: 1, choice: 'consensus' })
   : undefined;
+// the old rule, for comparison only: the median line (quoted or not) at the best price of ANY book
+const oldRule = (() => {
+  if (!quotes || !ds.consensus) return null;
+  const n = pred.length;
+  const line = Float32Array.from(cons!.line);
+  const over = new Float32Array(n).fill(Number.NaN);
+  const under = new Float32Array(n).fill(Number.NaN);
+  const median = ds.consensus.medianLine;
+  const at = new Map<string, number>();
+  for (let j = 0; j < ds.consensus.n; j++) at.set(`${ds.consensus.gameId[j]}|${ds.consensus.playerId[j]}`, j);
+  const pay = (o: number) => (o > 0 ? o / 100 : 100 / -o);
+  for (let r = 0; r < n; r++) {
+    const j = at.get(`${valKeys.keys.gameId[r]}|${valKeys.keys.playerId[r]}`);
+    if (j === undefined || !median) continue;
+    line[r] = median[j]!;
+    for (let q = quotes.offset[r]!; q < quotes.offset[r + 1]!; q++) {
+      const o = quotes.overOdds[q]!;
+      const u = quotes.underOdds[q]!;
+      if (!Number.isNaN(o) && (Number.isNaN(over[r]!) || pay(o) > pay(over[r]!))) over[r] = o;
+      if (!Number.isNaN(u) && (Number.isNaN(under[r]!) || pay(u) > pay(under[r]!))) under[r] = u;
+    }
+  }
+  const b = simulateBets({ pred, actual: v(y), line, overOdds: over, underOdds: under, minEdge: 1 });
+  return { n_bets: b.n_bets, win_rate: b.win_rate, roi: b.roi, pushes: b.pushes };
+})();
 const tag = `${season}_${set.name}_${loss}${loss === 'huber' ? `q${huberQuantile}` : ''}_t${trees}_r${refitDays}`;
 const out = path.join(outRoot, tag);
 mkdirSync(out, { recursive: true });
@@ -185,6 +210,7 @@ const figures = {
         clv_points: edge1.clv_points_mean,
       }
     : null,
+  roi_edge1_old_median_any_book_price: oldRule,
 };
 writeFileSync(path.join(out, 'figures.json'), `${JSON.stringify(figures, null, 2)}\n`);
 const csv = ['date,game_id,player_id,actual,prediction,prior_games'];

@@ -80,15 +80,7 @@ export function define(program: Command): void {
           printJson({ out, ...manifest.version, reports: manifest.reports });
           return;
         }
-        for (const r of manifest.reports) {
-          const excluded = Object.entries(r.excluded);
-          line(`${r.table}: ${r.file}`);
-          line(`  ${r.rowsKept} of ${r.rowsRead} rows kept`);
-          for (const [why, k] of excluded) line(`  left out ${k}: ${why}`);
-          if (r.ignoredColumns.length) line(`  columns not used: ${r.ignoredColumns.join(', ')}`);
-          for (const [check, k] of Object.entries(r.checks ?? {}))
-            line(`  ${check.replaceAll('_', ' ')}: ${k}`);
-        }
+        reportLines(manifest.reports);
         describeLines(manifest.version);
         line(`written: ${out}`);
       },
@@ -133,6 +125,16 @@ export function define(program: Command): void {
       describeLines(manifest.version);
       line(`written: ${opts.out}`);
     });
+}
+
+function reportLines(reports: readonly import('../../data/index.js').IngestReport[]): void {
+  for (const r of reports) {
+    line(`${r.table}: ${r.file}`);
+    line(`  ${r.rowsKept} of ${r.rowsRead} rows kept`);
+    for (const [why, k] of Object.entries(r.excluded)) line(`  left out ${k}: ${why}`);
+    if (r.ignoredColumns.length) line(`  columns not used: ${r.ignoredColumns.join(', ')}`);
+    for (const [check, k] of Object.entries(r.checks ?? {})) line(`  ${check.replaceAll('_', ' ')}: ${k}`);
+  }
 }
 
 function describeLines(v: import('../../data/index.js').DatasetVersion): void {
