@@ -2,6 +2,8 @@
  * Data: canonical columnar tables, ingest of NBA game logs and prop lines, dataset versioning,
  * storage (Arrow IPC) and the synthetic league. Pure computation plus file reads and writes.
  */
+
+export { combineTables, expandInputs, type TablePart } from './combine.js';
 export { decodeUtf8, parseCsvText, readCsv } from './csv.js';
 export { deriveTeamGames } from './derive.js';
 export { type DatasetVersion, datasetVersion, HASH_ALGORITHM, nullCounts, tableHash } from './hash.js';
@@ -14,8 +16,20 @@ export {
   readTeamGames,
   teamGamesFromCsv,
 } from './ingest.js';
-export { americanToDecimal, consensusLines, propLinesFromCsv, readPropLines } from './lines.js';
-export { compareTeamTotals, type IngestOptions, ingestFiles, openDataset } from './load.js';
+export {
+  americanToDecimal,
+  consensusLine,
+  consensusLines,
+  propLinesFromCsv,
+  readPropLines,
+} from './lines.js';
+export {
+  appendToDataset,
+  compareTeamTotals,
+  type IngestOptions,
+  ingestFiles,
+  openDataset,
+} from './load.js';
 export {
   type ColumnMapping,
   type FieldSpec,

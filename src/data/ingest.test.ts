@@ -323,7 +323,7 @@ describe('team logs and prop lines', () => {
     const { table, report } = readPropLines(file('lines.csv', csv));
     expect(table.n).toBe(3);
     expect(report.excluded).toEqual({
-      'later odds snapshot of the game (first snapshot kept)': 1,
+      'later odds snapshot of the game without a tip-off time (first snapshot kept)': 1,
       'player not matched to an NBA player id (blank)': 1,
       'not regular season (Playoffs)': 1,
     });
@@ -334,7 +334,11 @@ describe('team logs and prop lines', () => {
     expect(c.underOdds[0]).toBe(100);
     expect(c.nBooks[0]).toBe(3);
     expect(c.snapshotTime[0]).toBe('2024-01-15T18:00:00Z');
+    expect(c.overBook![0]).toBe('B3');
+    expect(c.underBook![0]).toBe('B2');
     expect(table.underOdds[2]).toBeNaN();
+    // without a tip-off time the opening quote is also the closing one
+    expect(Array.from(table.closeLine!)).toEqual(Array.from(table.line));
     expect(
       errorOf(
         'bad-odds.csv',
@@ -342,5 +346,31 @@ describe('team logs and prop lines', () => {
         readPropLines,
       ),
     ).toMatch(/column 'over_price': value '-50' is not American odds/);
+  });
+
+  it('prop lines with a tip-off time: opening quote for the bet, last pre-game snapshot as the close, in-game left out', () => {
+    const h =
+      'bookmaker,line,timestamp,commence_time,over_price,under_price,nba_game_id,nba_game_date,nba_player_id,player_name';
+    const csv = [
+      h,
+      'B1,20.5,2024-01-15T12:00:00Z,2024-01-15T19:00:00Z,-110,-110,0022300555,2024-01-15,5,A',
+      'B2,21.5,2024-01-15T12:00:00Z,2024-01-15T19:00:00Z,-115,-105,0022300555,2024-01-15,5,A',
+      'B1,21.5,2024-01-15T15:00:00Z,2024-01-15T19:00:00Z,-120,100,0022300555,2024-01-15,5,A',
+      'B1,22.5,2024-01-15T18:55:00Z,2024-01-15T19:00:00Z,-110,-110,0022300555,2024-01-15,5,A',
+      'B1,30.5,2024-01-15T19:40:00Z,2024-01-15T19:00:00Z,-110,-110,0022300555,2024-01-15,5,A',
+    ].join('\n');
+    const { table, report } = readPropLines(file('lines-tip.csv', csv));
+    expect(table.n).toBe(2);
+    expect(report.excluded).toEqual({
+      'in-game odds snapshot (at or after tip-off)': 1,
+      'later pre-game snapshot (kept as the closing quote of its book)': 2,
+    });
+    const b1 = table.book.indexOf('B1');
+    expect(table.line[b1]).toBe(20.5);
+    expect(table.closeLine![b1]).toBe(22.5);
+    expect(table.closeSnapshotTime![b1]).toBe('2024-01-15T18:55:00Z');
+    const b2 = table.book.indexOf('B2');
+    expect(table.closeLine![b2]).toBe(21.5);
+    expect(consensusLines(table).closeLine![0]).toBe(21.5);
   });
 });

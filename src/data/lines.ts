@@ -1,6 +1,8 @@
 /**
- * Prop lines: one row per book's over/under line for one player-game, first snapshot only, and
- * the consensus over books (median line, best price per side, first snapshot time).
+ * Prop lines: one row per book's over/under line for one player-game at the game's first
+ * snapshot (the opening quote, where bets are placed), with the same book's closing quote (its
+ * last snapshot before tip-off), and the consensus over books (a quoted line near the median,
+ * best price per side among the books quoting it).
  */
 import { DataError } from '../errors.js';
 import { type CsvText, readCsv } from './csv.js';
@@ -40,6 +42,7 @@ export function propLinesFromCsv(
     underOdds: new Float32Array(n),
     snapshotTime: new Array<string>(n),
   };
+  const commence = new Array<string>(n).fill('');
   const keep = new Uint8Array(n);
   const excluded: Record<string, number> = {};
   const c = (k: string): number => col[k]!;
@@ -100,6 +103,12 @@ export function propLinesFromCsv(
       t.line[r] = line;
       const ts = c('snapshotTime') >= 0 ? row[c('snapshotTime')]!.trim() : '';
       t.snapshotTime[r] = ts;
+      const tip = c('commenceTime') >= 0 ? row[c('commenceTime')]!.trim() : '';
+      if (tip !== '' && ts !== '' && ts >= tip) {
+        bump(excluded, 'in-game odds snapshot (at or after tip-off)');
+        continue;
+      }
+      commence[r] = tip;
       const prev = firstSnapshot.get(gameId);
       if (prev === undefined || ts < prev) firstSnapshot.set(gameId, ts);
       keep[r] = 1;
@@ -108,23 +117,7 @@ export function propLinesFromCsv(
     }
   }
   problems.throwIfAny();
-  // only each game's first snapshot (later ones can be in-game), one row per book and player-game
-  const seen = new Set<string>();
-  const idx: number[] = [];
-  for (let r = 0; r < n; r++) {
-    if (!keep[r]) continue;
-    if (t.snapshotTime[r] !== firstSnapshot.get(t.gameId[r]!)) {
-      bump(excluded, 'later odds snapshot of the game (first snapshot kept)');
-      continue;
-    }
-    const key = `${t.gameId[r]}|${t.playerId[r]}|${t.market[r]}|${t.book[r]}`;
-    if (seen.has(key)) {
-      bump(excluded, 'second line of the same book for the same player-game (first kept)');
-      continue;
-    }
-    seen.add(key);
-    idx.push(r);
-  }
+  const { idx, closeOf } = openingAndClosing(t, keep, commence, firstSnapshot, excluded);
   if (idx.length === 0) {
     throw new DataError(`${file}: no lines left after leaving out ${JSON.stringify(excluded)}.`);
   }
@@ -136,6 +129,17 @@ export function propLinesFromCsv(
     if (t.market[a] !== t.market[b]) return t.market[a]! < t.market[b]! ? -1 : 1;
     return t.book[a]! < t.book[b]! ? -1 : t.book[a]! > t.book[b]! ? 1 : 0;
   });
+  t.closeLine = new Float32Array(n).fill(Number.NaN);
+  t.closeOverOdds = new Float32Array(n).fill(Number.NaN);
+  t.closeUnderOdds = new Float32Array(n).fill(Number.NaN);
+  t.closeSnapshotTime = new Array<string>(n).fill('');
+  for (const r of idx) {
+    const k = closeOf.get(r) ?? r;
+    t.closeLine[r] = t.line[k]!;
+    t.closeOverOdds[r] = t.overOdds[k]!;
+    t.closeUnderOdds[r] = t.underOdds[k]!;
+    t.closeSnapshotTime[r] = t.snapshotTime[k]!;
+  }
   const table = takeRows('lines', t, idx);
   return {
     table,
@@ -150,6 +154,50 @@ export function propLinesFromCsv(
   };
 }
 
+/**
+ * The rows kept (each game's first snapshot, one per book and player-game) and, per kept row,
+ * the row of the same book's closing quote: its latest snapshot before tip-off. Without a
+ * tip-off time a later snapshot cannot be told from an in-game one, so it is left out and the
+ * opening quote is also the closing one.
+ */
+function openingAndClosing(
+  t: PropLines,
+  keep: Uint8Array,
+  commence: readonly string[],
+  firstSnapshot: ReadonlyMap<string, string>,
+  excluded: Record<string, number>,
+): { idx: number[]; closeOf: Map<number, number> } {
+  const opening = new Map<string, number>();
+  const latest = new Map<string, number>();
+  const idx: number[] = [];
+  for (let r = 0; r < t.n; r++) {
+    if (!keep[r]) continue;
+    const key = `${t.gameId[r]}|${t.playerId[r]}|${t.market[r]}|${t.book[r]}`;
+    if (t.snapshotTime[r] !== firstSnapshot.get(t.gameId[r]!)) {
+      if (commence[r] === '') {
+        bump(excluded, 'later odds snapshot of the game without a tip-off time (first snapshot kept)');
+        continue;
+      }
+      const cur = latest.get(key);
+      if (cur === undefined || t.snapshotTime[r]! > t.snapshotTime[cur]!) latest.set(key, r);
+      bump(excluded, 'later pre-game snapshot (kept as the closing quote of its book)');
+      continue;
+    }
+    if (opening.has(key)) {
+      bump(excluded, 'second line of the same book for the same player-game (first kept)');
+      continue;
+    }
+    opening.set(key, r);
+    idx.push(r);
+  }
+  const closeOf = new Map<number, number>();
+  for (const [key, r] of opening) {
+    const k = latest.get(key);
+    if (k !== undefined) closeOf.set(r, k);
+  }
+  return { idx, closeOf };
+}
+
 /** Read a prop-lines file (CSV, plain or gzip). */
 export function readPropLines(
   file: string,
@@ -158,9 +206,49 @@ export function readPropLines(
   return propLinesFromCsv(readCsv(file, tableMapping(mapping, 'lines').delimiter), mapping);
 }
 
+/** The median of a few numbers (sorts `xs`). */
+function median(xs: number[]): number {
+  xs.sort((x, y) => x - y);
+  const k = xs.length;
+  return k % 2 === 1 ? xs[(k - 1) / 2]! : (xs[k / 2 - 1]! + xs[k / 2]!) / 2;
+}
+
 /**
- * The consensus per player-game and market: median line over books, the best American price
- * per side over books (highest payout), the number of books and the first snapshot time.
+ * The quoted line nearest the median of `lines` (ties: the line more books quote, then the
+ * lower): the consensus is always a line a book offers, never a whole number between two.
+ */
+export function consensusLine(lines: readonly number[]): number {
+  if (lines.length === 0) return Number.NaN;
+  const mid = median([...lines]);
+  const count = new Map<number, number>();
+  for (const l of lines) count.set(l, (count.get(l) ?? 0) + 1);
+  let best = Number.NaN;
+  for (const [l, k] of count) {
+    if (Number.isNaN(best)) {
+      best = l;
+      continue;
+    }
+    const d = Math.abs(l - mid) - Math.abs(best - mid);
+    if (
+      d < -1e-9 ||
+      (Math.abs(d) <= 1e-9 && (k > count.get(best)! || (k === count.get(best)! && l < best)))
+    ) {
+      best = l;
+    }
+  }
+  return best;
+}
+
+/** The better-paying of two American prices (NaN = not offered). */
+function betterPrice(a: number, b: number): boolean {
+  return !Number.isNaN(a) && (Number.isNaN(b) || americanToDecimal(a) > americanToDecimal(b));
+}
+
+/**
+ * The consensus per player-game and market: the consensus line (the quoted line nearest the
+ * median over books), the best American price per side among the books quoting that line and
+ * which book offers it, the plain median, the number of books, the first snapshot time, and
+ * the consensus of the books' closing lines. Every (line, price) pair is a real quote.
  * Expects rows sorted by game, player and market (as `readPropLines` returns them).
  */
 export function consensusLines(lines: PropLines): ConsensusLines {
@@ -173,7 +261,7 @@ export function consensusLines(lines: PropLines): ConsensusLines {
       lines.playerId[i] !== lines.playerId[start] ||
       lines.market[i] !== lines.market[start]
     ) {
-      groups.push([start, i]);
+      if (i > start) groups.push([start, i]);
       start = i;
     }
   }
@@ -190,44 +278,51 @@ export function consensusLines(lines: PropLines): ConsensusLines {
     underOdds: new Float32Array(m),
     nBooks: new Int32Array(m),
     snapshotTime: new Array<string>(m),
+    medianLine: new Float32Array(m),
+    overBook: new Array<string>(m),
+    underBook: new Array<string>(m),
+    closeLine: new Float32Array(m),
   };
-  const buf: number[] = [];
+  const close = lines.closeLine;
   for (let g = 0; g < m; g++) {
     const [a, b] = groups[g]!;
-    buf.length = 0;
-    let bestOver = Number.NaN;
-    let bestUnder = Number.NaN;
+    const ls: number[] = [];
+    const cs: number[] = [];
     let first = lines.snapshotTime[a]!;
     for (let i = a; i < b; i++) {
-      buf.push(lines.line[i]!);
-      const o = lines.overOdds[i]!;
-      const u = lines.underOdds[i]!;
-      if (
-        !Number.isNaN(o) &&
-        (Number.isNaN(bestOver) || americanToDecimal(o) > americanToDecimal(bestOver))
-      ) {
-        bestOver = o;
-      }
-      if (
-        !Number.isNaN(u) &&
-        (Number.isNaN(bestUnder) || americanToDecimal(u) > americanToDecimal(bestUnder))
-      ) {
-        bestUnder = u;
-      }
+      ls.push(lines.line[i]!);
+      if (close && !Number.isNaN(close[i]!)) cs.push(close[i]!);
       if (lines.snapshotTime[i]! < first) first = lines.snapshotTime[i]!;
     }
-    buf.sort((x, y) => x - y);
-    const k = buf.length;
-    const median = k % 2 === 1 ? buf[(k - 1) / 2]! : (buf[k / 2 - 1]! + buf[k / 2]!) / 2;
+    const line = consensusLine(ls);
+    let bestOver = Number.NaN;
+    let bestUnder = Number.NaN;
+    let overBook = '';
+    let underBook = '';
+    for (let i = a; i < b; i++) {
+      if (lines.line[i] !== line) continue;
+      if (betterPrice(lines.overOdds[i]!, bestOver)) {
+        bestOver = lines.overOdds[i]!;
+        overBook = lines.book[i]!;
+      }
+      if (betterPrice(lines.underOdds[i]!, bestUnder)) {
+        bestUnder = lines.underOdds[i]!;
+        underBook = lines.book[i]!;
+      }
+    }
     out.date[g] = lines.date[a]!;
     out.gameId[g] = lines.gameId[a]!;
     out.playerId[g] = lines.playerId[a]!;
     out.playerName[g] = lines.playerName[a]!;
     out.market[g] = lines.market[a]!;
-    out.line[g] = median;
+    out.line[g] = line;
     out.overOdds[g] = bestOver;
     out.underOdds[g] = bestUnder;
-    out.nBooks[g] = k;
+    out.overBook![g] = overBook;
+    out.underBook![g] = underBook;
+    out.medianLine![g] = median(ls);
+    out.closeLine![g] = cs.length > 0 ? consensusLine(cs) : Number.NaN;
+    out.nBooks[g] = b - a;
     out.snapshotTime[g] = first;
   }
   return out;

@@ -1,45 +1,107 @@
 /** Ingest files into a dataset, and open a dataset from a folder or a single file. */
 import path from 'node:path';
 import { DataError } from '../errors.js';
+import { combineTables, expandInputs, type TablePart } from './combine.js';
 import { deriveTeamGames } from './derive.js';
-import { readPlayerGames, readTeamGames } from './ingest.js';
+import { type IngestReport, readPlayerGames, readTeamGames } from './ingest.js';
 import { consensusLines, readPropLines } from './lines.js';
 import type { ColumnMapping } from './mapping.js';
-import type { PlayerGames, TeamGames } from './schema.js';
-import { type Dataset, isDirectory, readArrowTable, readDataset } from './storage.js';
+import type { AnyTable, PlayerGames, PropLines, TeamGames } from './schema.js';
+import {
+  type Dataset,
+  type DatasetManifest,
+  isDirectory,
+  readArrowTable,
+  readDataset,
+  writeDataset,
+} from './storage.js';
 
 export interface IngestOptions {
-  /** Player game logs (CSV, plain or gzip): required. */
-  playerLogs: string;
-  /** Team game logs (CSV, plain or gzip). */
-  teamLogs?: string;
-  /** Prop lines (CSV, plain or gzip). */
-  lines?: string;
+  /** Player game logs (CSV, plain or gzip): required. One file, several, or folders of them. */
+  playerLogs: string | readonly string[];
+  /** Team game logs (CSV, plain or gzip): files or folders. */
+  teamLogs?: string | readonly string[];
+  /** Prop lines (CSV, plain or gzip): files or folders. */
+  lines?: string | readonly string[];
   /** Column mapping for layouts other than nba_api's. */
   mapping?: ColumnMapping;
 }
 
-/** Read and check the files of a dataset into memory (nothing is written). */
-export function ingestFiles(options: IngestOptions): Dataset {
-  const p = readPlayerGames(options.playerLogs, options.mapping);
-  const ds: Dataset = { players: p.table, source: path.resolve(options.playerLogs), reports: [p.report] };
-  const sources = [path.resolve(options.playerLogs)];
-  if (options.teamLogs) {
-    const t = readTeamGames(options.teamLogs, options.mapping);
-    ds.teams = t.table;
-    t.report.checks = compareTeamTotals(p.table, t.table);
-    ds.reports.push(t.report);
-    sources.push(path.resolve(options.teamLogs));
+/** Read each file of a table (each checked as usual) and combine them, checking duplicates across files. */
+function readAll<T extends AnyTable>(
+  kind: 'players' | 'teams' | 'lines',
+  inputs: string | readonly string[],
+  read: (file: string) => { table: T; report: IngestReport },
+  existing?: TablePart<T>,
+): { table: T; reports: IngestReport[]; files: string[] } {
+  const files = expandInputs(inputs, `the ${kind} table`);
+  const parts: TablePart<T>[] = existing ? [existing] : [];
+  const reports: IngestReport[] = [];
+  for (const f of files) {
+    const r = read(f);
+    parts.push({ source: f, table: r.table });
+    reports.push(r.report);
   }
+  return { table: combineTables(kind, parts), reports, files: files.map((f) => path.resolve(f)) };
+}
+
+/**
+ * Read and check the files of a dataset into memory (nothing is written). Each table may come
+ * from several files or folders; with `base`, the files are appended to that dataset's tables
+ * (a season added to an existing dataset), duplicates checked across everything.
+ */
+export function ingestFiles(options: IngestOptions, base?: { dataset: Dataset; dir: string }): Dataset {
+  const from = (t: AnyTable | undefined) =>
+    base && t ? { source: `dataset ${base.dir}`, table: t } : undefined;
+  const m = options.mapping;
+  const p = readAll(
+    'players',
+    options.playerLogs,
+    (f) => readPlayerGames(f, m),
+    from(base?.dataset.players) as never,
+  );
+  const sources = [...(base ? [base.dataset.source] : []), ...p.files];
+  const ds: Dataset = {
+    players: p.table as PlayerGames,
+    source: '',
+    reports: [...(base?.dataset.reports ?? []), ...p.reports],
+  };
+  let teams = base?.dataset.teams;
+  if (options.teamLogs) {
+    const t = readAll('teams', options.teamLogs, (f) => readTeamGames(f, m), from(teams) as never);
+    teams = t.table as TeamGames;
+    ds.reports.push(...t.reports);
+    sources.push(...t.files);
+  }
+  if (teams) {
+    ds.teams = teams;
+    const last = [...ds.reports].reverse().find((r) => r.table === 'teams');
+    if (last) last.checks = compareTeamTotals(ds.players, teams);
+  }
+  let lines = base?.dataset.lines;
   if (options.lines) {
-    const l = readPropLines(options.lines, options.mapping);
-    ds.lines = l.table;
-    ds.consensus = consensusLines(l.table);
-    ds.reports.push(l.report);
-    sources.push(path.resolve(options.lines));
+    const l = readAll('lines', options.lines, (f) => readPropLines(f, m), from(lines) as never);
+    lines = l.table as PropLines;
+    ds.reports.push(...l.reports);
+    sources.push(...l.files);
+  }
+  if (lines) {
+    ds.lines = lines;
+    ds.consensus = consensusLines(lines);
   }
   ds.source = sources.join(',');
   return ds;
+}
+
+/**
+ * Append files (e.g. a new season) to the dataset folder `dir`: its tables plus the new files,
+ * duplicates checked across all of them, the consensus recomputed, written as a new version
+ * (to `out`, default `dir` itself, replaced atomically).
+ */
+export function appendToDataset(dir: string, options: IngestOptions, out = dir): DatasetManifest {
+  const dataset = readDataset(dir);
+  const ds = ingestFiles(options, { dataset, dir });
+  return writeDataset(out, ds, { force: path.resolve(out) === path.resolve(dir) });
 }
 
 /**

@@ -85,6 +85,12 @@ export const LINE_FIELDS: readonly FieldSpec[] = [
   f('overOdds', ['over_price', 'over_odds'], true, 'American odds of the over'),
   f('underOdds', ['under_price', 'under_odds'], true, 'American odds of the under'),
   f('snapshotTime', ['timestamp', 'snapshot_time'], false, 'UTC time of the odds snapshot'),
+  f(
+    'commenceTime',
+    ['commence_time', 'tipoff_time', 'tip_off'],
+    false,
+    'UTC tip-off time; snapshots at or after it are in-game and left out',
+  ),
 ];
 
 const TableMappingSchema = z

@@ -78,20 +78,43 @@ export interface PropLines {
   /** American odds; NaN when the book did not price that side. */
   overOdds: Float32Array;
   underOdds: Float32Array;
-  /** ISO 8601 UTC time of the odds snapshot. */
+  /** ISO 8601 UTC time of the odds snapshot: the first (opening) snapshot of the game, where bets are placed. */
   snapshotTime: string[];
+  /**
+   * The same book's closing quote: its last snapshot before tip-off (the opening one when the
+   * file has no tip-off time or no later pre-game snapshot). Absent in datasets written
+   * before closing lines were kept.
+   */
+  closeLine?: Float32Array;
+  closeOverOdds?: Float32Array;
+  closeUnderOdds?: Float32Array;
+  closeSnapshotTime?: string[];
 }
 
 /**
  * One row per player-game and market: the consensus (median) line over books, the best price
  * for each side over books, and the number of books.
  */
-export interface ConsensusLines extends Omit<PropLines, 'book'> {
-  /** Median line over books. */
+export interface ConsensusLines
+  extends Omit<PropLines, 'book' | 'closeOverOdds' | 'closeUnderOdds' | 'closeSnapshotTime'> {
+  /**
+   * The consensus line: the quoted line nearest the median over books (ties: the line more books
+   * quote, then the lower), so it is always a line some book offers.
+   */
   line: Float32Array;
-  /** Best (highest-paying) American odds over books; NaN when no book priced that side. */
+  /**
+   * Best (highest-paying) American odds per side among the books quoting the consensus line;
+   * NaN when none of them priced that side.
+   */
   overOdds: Float32Array;
   underOdds: Float32Array;
+  /** The plain median of the books' lines (can be a whole number no book quotes). */
+  medianLine?: Float32Array;
+  /** The book whose price is `overOdds` / `underOdds`. */
+  overBook?: string[];
+  underBook?: string[];
+  /** The consensus (same rule) of the books' closing lines. */
+  closeLine?: Float32Array;
   nBooks: Int32Array;
   /** The earliest snapshot time over books. */
   snapshotTime: string[];
@@ -137,6 +160,10 @@ export const PROP_LINE_COLUMNS: readonly ColumnSpec[] = [
   c('overOdds', 'float32'),
   c('underOdds', 'float32'),
   c('snapshotTime', 'string'),
+  c('closeLine', 'float32', false),
+  c('closeOverOdds', 'float32', false),
+  c('closeUnderOdds', 'float32', false),
+  c('closeSnapshotTime', 'string', false),
 ];
 
 export const CONSENSUS_LINE_COLUMNS: readonly ColumnSpec[] = [
@@ -150,6 +177,10 @@ export const CONSENSUS_LINE_COLUMNS: readonly ColumnSpec[] = [
   c('underOdds', 'float32'),
   c('nBooks', 'int32'),
   c('snapshotTime', 'string'),
+  c('medianLine', 'float32', false),
+  c('overBook', 'string', false),
+  c('underBook', 'string', false),
+  c('closeLine', 'float32', false),
 ];
 
 export type TableKind = 'players' | 'teams' | 'lines' | 'consensus';

@@ -6,9 +6,10 @@
  *
  * Output is a column-major Float32Array (NaN = missing) plus row keys, rows sorted by date.
  */
-import type { PlayerGames } from '../data/index.js';
+import type { ConsensusLines, PlayerGames } from '../data/index.js';
 import { InvalidParameterError } from '../errors.js';
-import type { FeatureDefinition, FeatureSet } from './definitions.js';
+import { type ContextOptions, type GameContext, gameContext } from './context.js';
+import type { FeatureDefinition, FeatureSet, Transform } from './definitions.js';
 
 /** What is known about a game before it is played: the schedule facts and who plays. */
 export interface GameKeys {
@@ -61,6 +62,7 @@ type Kernel = (t: number, s: number, j: number) => number;
 interface PlayerHistory {
   date: Int32Array;
   season: Int16Array;
+  team: string[];
   ranges: Map<number, [number, number]>;
   cols: Map<string, Float64Array>;
   order: Int32Array;
@@ -99,9 +101,11 @@ function buildPlayerHistory(h: PlayerGames, inputs: Set<string>, team: TeamHisto
   );
   const date = new Int32Array(n);
   const season = new Int16Array(n);
+  const teamOf = new Array<string>(n);
   for (let k = 0; k < n; k++) {
     date[k] = h.date[order[k]!]!;
     season[k] = h.season[order[k]!]!;
+    teamOf[k] = h.team[order[k]!]!;
   }
   const cols = new Map<string, Float64Array>();
   const gather = (src: ArrayLike<number>): Float64Array => {
@@ -120,7 +124,7 @@ function buildPlayerHistory(h: PlayerGames, inputs: Set<string>, team: TeamHisto
       s = k;
     }
   }
-  return { date, season, ranges, cols, order };
+  return { date, season, team: teamOf, ranges, cols, order };
 }
 
 function buildTeamHistory(h: PlayerGames): TeamHistory {
@@ -237,13 +241,64 @@ function presentSum(x: Float64Array, a: number, j: number): number {
   return sum;
 }
 
+const CONTEXT_COLUMNS: Partial<Record<Transform, keyof GameContext>> = {
+  avail_minutes_vacated: 'minutesVacated',
+  avail_pra_vacated: 'praVacated',
+  avail_regulars_out: 'regularsOut',
+  avail_pra_share: 'praShare',
+  avail_usage_share: 'usageShare',
+  opp_pra_allowed_role: 'oppPraAllowedRole',
+};
+
+/** The context options of a set's context features (they must agree), or null when it has none. */
+function contextOptions(set: FeatureSet): ContextOptions | null {
+  let opts: ContextOptions | null = null;
+  for (const f of set.features) {
+    if (!CONTEXT_COLUMNS[f.transform]) continue;
+    const o = {
+      window: f.params['window']!,
+      minMinutes: f.params['minMinutes']!,
+      teamGames: f.params['teamGames']!,
+      threshold: f.params['threshold']!,
+    };
+    if (opts && JSON.stringify(opts) !== JSON.stringify(o)) {
+      throw new InvalidParameterError(
+        `feature '${f.name}': context features of one set share window, minMinutes, teamGames and threshold.`,
+      );
+    }
+    opts = o;
+  }
+  return opts;
+}
+
 function compileKernel(
   def: FeatureDefinition,
   ph: PlayerHistory,
   th: TeamHistory,
   targets: GameKeys,
+  ctx: GameContext | null,
+  lines: ConsensusLines | undefined,
 ): Kernel {
   const p = def.params;
+  if (def.transform === 'market_open_line') {
+    if (!lines) {
+      throw new InvalidParameterError(
+        `feature '${def.name}' reads the prop lines: pass { lines } (the dataset's consensus lines) to the builder.`,
+      );
+    }
+    const at = new Map<string, number>();
+    for (let j = 0; j < lines.n; j++)
+      if (lines.market[j] === 'PRA') at.set(`${lines.gameId[j]}|${lines.playerId[j]}`, j);
+    return (t) => {
+      const j = at.get(`${targets.gameId[t]}|${targets.playerId[t]}`);
+      return j === undefined ? Number.NaN : lines.line[j]!;
+    };
+  }
+  const ctxCol = CONTEXT_COLUMNS[def.transform];
+  if (ctxCol) {
+    const values = ctx![ctxCol];
+    return (t) => values[t]!;
+  }
   const input = (k: number): Float64Array => {
     const name = def.inputs[k]!;
     const c = ph.cols.get(name);
@@ -414,6 +469,29 @@ function compileKernel(
     }
     case 'home':
       return (t) => targets.home[t]!;
+    case 'rolling_share_above': {
+      const x = input(0);
+      const w = p['window']!;
+      const threshold = p['threshold']!;
+      return (_t, s, j) => {
+        const a = Math.max(s, j - w);
+        if (j === a) return Number.NaN;
+        let k = 0;
+        for (let q = a; q < j; q++) if (x[q]! >= threshold) k++;
+        return k / (j - a);
+      };
+    }
+    case 'games_with_team': {
+      const cap = p['cap']!;
+      const team = ph.team;
+      return (t, s, j) => {
+        let k = 0;
+        for (let q = j - 1; q >= s && k < cap && team[q] === targets.team[t]; q--) k++;
+        return k;
+      };
+    }
+    default:
+      throw new InvalidParameterError(`feature '${def.name}': transform ${def.transform} has no kernel.`);
   }
 }
 
@@ -437,7 +515,8 @@ function sortByDate(k: GameKeys): Int32Array {
 function inputsOf(set: FeatureSet): Set<string> {
   const out = new Set<string>();
   for (const f of set.features)
-    for (const i of f.inputs) if (!i.includes('.') && i !== 'date' && i !== 'home') out.add(i);
+    for (const i of f.inputs)
+      if (!i.includes('.') && i !== 'date' && i !== 'home' && i !== 'team') out.add(i);
   return out;
 }
 
@@ -446,10 +525,14 @@ function compute(
   targets: GameKeys,
   set: FeatureSet,
   actual: { pra?: Float32Array; minutes?: Float32Array },
+  inactive?: ReadonlySet<number>,
+  lines?: ConsensusLines,
 ): FeatureMatrix {
   const th = buildTeamHistory(history);
   const ph = buildPlayerHistory(history, inputsOf(set), th);
-  const kernels = set.features.map((f) => compileKernel(f, ph, th, targets));
+  const copts = contextOptions(set);
+  const ctx = copts ? gameContext(history, targets, copts, inactive) : null;
+  const kernels = set.features.map((f) => compileKernel(f, ph, th, targets, ctx, lines));
   const order = sortByDate(targets);
   const n = targets.n;
   const nCols = kernels.length;
@@ -497,18 +580,39 @@ function compute(
  * Training matrix: one row per player-game of `players`, each row's features computed from the
  * games strictly before its date.
  */
-export function buildFeatures(players: PlayerGames, set: FeatureSet): FeatureMatrix {
-  return compute(players, players, set, { pra: players.pra, minutes: players.minutes });
+export function buildFeatures(
+  players: PlayerGames,
+  set: FeatureSet,
+  options: { lines?: ConsensusLines } = {},
+): FeatureMatrix {
+  return compute(
+    players,
+    players,
+    set,
+    { pra: players.pra, minutes: players.minutes },
+    undefined,
+    options.lines,
+  );
 }
 
 /**
  * Serving: features of upcoming games (no box score yet) from the history alone, with the same
  * code as training. Games on or after an upcoming game's date in `history` are not used for it.
+ * The rows of a team-game are its expected participants; `inactive` names players (ids) who are
+ * listed but will not play (the injury report): availability features count them as out.
  */
 export function buildFeaturesForUpcoming(
   history: PlayerGames,
   upcoming: GameKeys,
   set: FeatureSet,
+  options: { inactive?: Iterable<number>; lines?: ConsensusLines } = {},
 ): FeatureMatrix {
-  return compute(history, upcoming, set, {});
+  return compute(
+    history,
+    upcoming,
+    set,
+    {},
+    options.inactive ? new Set(options.inactive) : undefined,
+    options.lines,
+  );
 }

@@ -30,6 +30,22 @@ export const TRANSFORMS = {
   back_to_back: "1 when the player's previous game was the day before, else 0",
   games_in_days: 'number of the player’s games in the `days` days before the game',
   home: '1 for a home game, 0 away (known from the schedule)',
+  rolling_share_above:
+    'share of the last `window` prior games in which the input was ≥ `threshold` (e.g. starter-like minutes)',
+  games_with_team:
+    "the player's consecutive prior games for the game's team (a trade resets it), capped at `cap`",
+  avail_minutes_vacated:
+    "sum of the last-`window` mean minutes of the team's regulars (≥ `minMinutes`, seen in the team's last `teamGames` games) not among the game's participants",
+  avail_pra_vacated: 'the same sum for their last-`window` mean PRA',
+  avail_regulars_out: "number of the team's regulars not among the game's participants",
+  avail_pra_share:
+    "the player's last-`window` mean PRA over the sum of the same means of his team's participants in the game",
+  avail_usage_share:
+    "the player's last-`window` mean used possessions (FGA + 0.44·FTA + TOV) over the sum over his team's participants",
+  market_open_line:
+    "the consensus opening line of the player's game (the first odds snapshot, posted before tip-off); missing where the game has no line",
+  opp_pra_allowed_role:
+    "mean PRA of the players who faced the opponent this season before the date with the player's role then (last-`window` mean minutes ≥ `threshold` = starter-like)",
 } as const;
 
 export type Transform = keyof typeof TRANSFORMS;
@@ -82,6 +98,31 @@ const NEEDS: Partial<Record<Transform, Array<[string, number, number]>>> = {
   opp_pra_allowed: [['window', 0, 200]],
   rest_days: [['cap', 1, 365]],
   games_in_days: [['days', 1, 365]],
+  rolling_share_above: [
+    ['window', 1, 200],
+    ['threshold', 0, 100],
+  ],
+  games_with_team: [['cap', 1, 1000]],
+  ...Object.fromEntries(
+    (
+      [
+        'avail_minutes_vacated',
+        'avail_pra_vacated',
+        'avail_regulars_out',
+        'avail_pra_share',
+        'avail_usage_share',
+        'opp_pra_allowed_role',
+      ] as const
+    ).map((t) => [
+      t,
+      [
+        ['window', 1, 200],
+        ['minMinutes', 0, 60],
+        ['teamGames', 1, 82],
+        ['threshold', 0, 60],
+      ] as Array<[string, number, number]>,
+    ]),
+  ),
 };
 
 /** Validate one definition (e.g. read from JSON); the error names the feature and the fix. */

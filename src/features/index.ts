@@ -9,6 +9,7 @@ export {
   featureColumn,
   type GameKeys,
 } from './builder.js';
+export { type ContextOptions, DEFAULT_CONTEXT, type GameContext, gameContext } from './context.js';
 export {
   type FeatureCategory,
   type FeatureDefinition,
@@ -27,5 +28,13 @@ export {
   sampleDates,
 } from './leakage.js';
 export { type FeatureLineage, featureLineage } from './lineage.js';
-export { FEATURE_SETS, getFeatureSet, V1_BASELINE, V2_OPPONENT_EFFICIENCY, V3_ADVANCED } from './sets.js';
-export { linesForRows, type ScheduledGame, upcomingFromSchedule } from './upcoming.js';
+export {
+  FEATURE_SETS,
+  getFeatureSet,
+  V1_BASELINE,
+  V2_OPPONENT_EFFICIENCY,
+  V3_ADVANCED,
+  V4_CONTEXT,
+  V4_MARKET,
+} from './sets.js';
+export { linesForRows, quotesForRows, type ScheduledGame, upcomingFromSchedule } from './upcoming.js';

@@ -2,7 +2,7 @@
  * Leakage guard: for sample dates D, the features of D's games computed from the history
  * before D alone (the serving path) must equal the full build's values exactly.
  */
-import { filterRows, type PlayerGames } from '../data/index.js';
+import { type ConsensusLines, filterRows, type PlayerGames } from '../data/index.js';
 import { buildFeatures, buildFeaturesForUpcoming, type FeatureMatrix, type GameKeys } from './builder.js';
 import type { FeatureSet } from './definitions.js';
 
@@ -66,8 +66,11 @@ export function checkNoLeakage(
   players: PlayerGames,
   set: FeatureSet,
   dates: readonly number[],
-  full: FeatureMatrix = buildFeatures(players, set),
+  full?: FeatureMatrix,
+  options: { lines?: ConsensusLines } = {},
 ): LeakageReport {
+  const lineOpt = options.lines ? { lines: options.lines } : {};
+  full ??= buildFeatures(players, set, lineOpt);
   const report: LeakageReport = { dates: [...dates], rowsChecked: 0, valuesChecked: 0, mismatches: [] };
   const fullRow = new Map<string, number>();
   for (let r = 0; r < full.nRows; r++) fullRow.set(`${full.keys.gameId[r]}|${full.keys.playerId[r]}`, r);
@@ -75,7 +78,8 @@ export function checkNoLeakage(
     const history = filterRows('players', players, (i) => players.date[i]! < day);
     const rows: number[] = [];
     for (let i = 0; i < players.n; i++) if (players.date[i] === day) rows.push(i);
-    const m = buildFeaturesForUpcoming(history, gameKeysOf(players, rows), set);
+    // the day's lines are its opening quotes, posted before tip-off: the serving path has them too
+    const m = buildFeaturesForUpcoming(history, gameKeysOf(players, rows), set, lineOpt);
     for (let r = 0; r < m.nRows; r++) {
       const fr = fullRow.get(`${m.keys.gameId[r]}|${m.keys.playerId[r]}`);
       if (fr === undefined) continue;

@@ -1,6 +1,12 @@
 /** The feature sets that ship: v1_baseline ⊂ v2_opponent_efficiency ⊂ v3_advanced. */
 import { InvalidParameterError } from '../errors.js';
-import { type FeatureDefinition, type FeatureSet, feature, validateFeatureSet } from './definitions.js';
+import {
+  type FeatureDefinition,
+  type FeatureSet,
+  feature,
+  type Transform,
+  validateFeatureSet,
+} from './definitions.js';
 
 const STATS = ['pra', 'minutes', 'pts', 'reb', 'ast'] as const;
 
@@ -143,11 +149,96 @@ export const V3_ADVANCED: FeatureSet = validateFeatureSet({
   features: [...baselineFeatures(), ...opponentFeatures(), ...advancedFeatures()],
 });
 
+/** Availability and role: who is out for the team, the player's role and how the opponent defends it. */
+function contextFeatures(): FeatureDefinition[] {
+  const ctx = { window: 10, minMinutes: 12, teamGames: 10, threshold: 24 };
+  // a context feature: its name is its transform, with the shared context parameters
+  const c = (t: Transform, inputs: string[], what: string) => feature(t, 'contextual', t, inputs, ctx, what);
+  return [
+    c('avail_minutes_vacated', ['minutes'], "minutes per game of the team's regulars who are out"),
+    c('avail_pra_vacated', ['pra'], "PRA per game of the team's regulars who are out"),
+    c('avail_regulars_out', ['minutes'], "number of the team's regulars who are out"),
+    c('avail_pra_share', ['pra'], "the player's share of his playing teammates' PRA per game (L10)"),
+    c(
+      'avail_usage_share',
+      ['fga', 'fta', 'tov'],
+      "the player's share of his playing teammates' used possessions (L10)",
+    ),
+    c(
+      'opp_pra_allowed_role',
+      ['pra', 'minutes'],
+      'PRA the opponent allowed this season to players of his role',
+    ),
+    feature(
+      'minutes_std_l10',
+      'core',
+      'rolling_std',
+      ['minutes'],
+      { window: 10, minPeriods: 3 },
+      'std of minutes over the last 10 games',
+    ),
+    feature(
+      'starter_share_l10',
+      'core',
+      'rolling_share_above',
+      ['minutes'],
+      { window: 10, threshold: 24 },
+      'share of the last 10 games with ≥ 24 minutes',
+    ),
+    feature(
+      'games_with_team',
+      'temporal',
+      'games_with_team',
+      ['team'],
+      { cap: 82 },
+      'consecutive games for his current team (a trade resets it)',
+    ),
+    feature(
+      'minutes_l20',
+      'core',
+      'rolling_mean',
+      ['minutes'],
+      { window: 20, minPeriods: 1 },
+      'mean minutes over the last 20 games (minutes trend with L3/L5/L10)',
+    ),
+  ];
+}
+
+export const V4_CONTEXT: FeatureSet = validateFeatureSet({
+  name: 'v4_context',
+  version: '4.0.0',
+  baseline: 'v3_advanced',
+  description:
+    'v3 + availability (regulars out, minutes and PRA vacated, shares of the playing roster) and role (stability, starter share, games with team, opponent PRA allowed to the role)',
+  features: [...baselineFeatures(), ...opponentFeatures(), ...advancedFeatures(), ...contextFeatures()],
+});
+
+export const V4_MARKET: FeatureSet = validateFeatureSet({
+  name: 'v4_market',
+  version: '4.0.0',
+  baseline: 'v4_context',
+  description:
+    'v4_context + the opening line (first odds snapshot, known before the bet); needs the dataset lines; reported separately',
+  features: [
+    ...V4_CONTEXT.features,
+    feature(
+      'market_open_line',
+      'contextual',
+      'market_open_line',
+      ['lines.line'],
+      {},
+      'consensus opening PRA line of the game',
+    ),
+  ],
+});
+
 /** The shipped sets by name. */
 export const FEATURE_SETS: Readonly<Record<string, FeatureSet>> = {
   v1_baseline: V1_BASELINE,
   v2_opponent_efficiency: V2_OPPONENT_EFFICIENCY,
   v3_advanced: V3_ADVANCED,
+  v4_context: V4_CONTEXT,
+  v4_market: V4_MARKET,
 };
 
 /** A shipped set by name; the error lists the available ones. */

@@ -1,5 +1,5 @@
 /** Helpers around the matrix for serving and betting: who plays an upcoming game, and the lines of each row. */
-import { type ConsensusLines, type PlayerGames, seasonOfDay } from '../data/index.js';
+import { type ConsensusLines, type PlayerGames, type PropLines, seasonOfDay } from '../data/index.js';
 import type { FeatureMatrix, GameKeys } from './builder.js';
 
 /** A scheduled team-game: the facts known before tip-off. */
@@ -83,14 +83,22 @@ export function upcomingFromSchedule(
 }
 
 /**
- * The consensus line and best prices of each matrix row (NaN where the row has no line). Only the
+ * The consensus line (a quoted line) and the best prices at it of each matrix row, and the
+ * closing consensus line (NaN where the row has no line). Only the
  * row keys are read, so player games (`{ nRows: p.n, keys: p }`) join the same way.
  */
 export function linesForRows(
   m: { nRows: number; keys: Pick<FeatureMatrix['keys'], 'gameId' | 'playerId'> },
   lines: ConsensusLines,
   market = 'PRA',
-): { line: Float32Array; overOdds: Float32Array; underOdds: Float32Array; nBooks: Int32Array } {
+): {
+  line: Float32Array;
+  overOdds: Float32Array;
+  underOdds: Float32Array;
+  nBooks: Int32Array;
+  /** The consensus of the books' closing lines (NaN where unknown). */
+  closeLine: Float32Array;
+} {
   const at = new Map<string, number>();
   for (let j = 0; j < lines.n; j++)
     if (lines.market[j] === market) at.set(`${lines.gameId[j]}|${lines.playerId[j]}`, j);
@@ -98,6 +106,7 @@ export function linesForRows(
   const overOdds = new Float32Array(m.nRows).fill(Number.NaN);
   const underOdds = new Float32Array(m.nRows).fill(Number.NaN);
   const nBooks = new Int32Array(m.nRows);
+  const closeLine = new Float32Array(m.nRows).fill(Number.NaN);
   for (let r = 0; r < m.nRows; r++) {
     const j = at.get(`${m.keys.gameId[r]}|${m.keys.playerId[r]}`);
     if (j === undefined) continue;
@@ -105,6 +114,60 @@ export function linesForRows(
     overOdds[r] = lines.overOdds[j]!;
     underOdds[r] = lines.underOdds[j]!;
     nBooks[r] = lines.nBooks[j]!;
+    closeLine[r] = lines.closeLine ? lines.closeLine[j]! : lines.line[j]!;
   }
-  return { line, overOdds, underOdds, nBooks };
+  return { line, overOdds, underOdds, nBooks, closeLine };
+}
+
+/**
+ * Every book's quote of each matrix row (opening line and prices, and the same book's closing
+ * quote), compressed by row: row r's quotes are `[offset[r], offset[r + 1])`. The input of
+ * `simulateQuoteBets` in `validation/`.
+ */
+export function quotesForRows(
+  m: { nRows: number; keys: Pick<FeatureMatrix['keys'], 'gameId' | 'playerId'> },
+  lines: PropLines,
+  market = 'PRA',
+): {
+  offset: Int32Array;
+  book: string[];
+  line: Float32Array;
+  overOdds: Float32Array;
+  underOdds: Float32Array;
+  closeLine: Float32Array;
+  closeOverOdds: Float32Array;
+  closeUnderOdds: Float32Array;
+} {
+  const at = new Map<string, number[]>();
+  for (let j = 0; j < lines.n; j++) {
+    if (lines.market[j] !== market) continue;
+    const key = `${lines.gameId[j]}|${lines.playerId[j]}`;
+    const list = at.get(key);
+    if (list) list.push(j);
+    else at.set(key, [j]);
+  }
+  const offset = new Int32Array(m.nRows + 1);
+  const picks: number[] = [];
+  for (let r = 0; r < m.nRows; r++) {
+    const list = at.get(`${m.keys.gameId[r]}|${m.keys.playerId[r]}`);
+    if (list) picks.push(...list);
+    offset[r + 1] = picks.length;
+  }
+  const k = picks.length;
+  const pick = (col: Float32Array | undefined, fallback?: Float32Array): Float32Array => {
+    const out = new Float32Array(k);
+    for (let i = 0; i < k; i++) out[i] = col ? col[picks[i]!]! : fallback ? fallback[picks[i]!]! : Number.NaN;
+    return out;
+  };
+  return {
+    offset,
+    book: picks.map((j) => lines.book[j]!),
+    line: pick(lines.line),
+    overOdds: pick(lines.overOdds),
+    underOdds: pick(lines.underOdds),
+    // a dataset without closing quotes: the opening quote is the last one known
+    closeLine: pick(lines.closeLine, lines.line),
+    closeOverOdds: pick(lines.closeOverOdds, lines.overOdds),
+    closeUnderOdds: pick(lines.closeUnderOdds, lines.underOdds),
+  };
 }

@@ -145,6 +145,11 @@ export interface BootstrapOptions {
   level?: number;
   /** Seed of the resampling (default 0). */
   seed?: number;
+  /**
+   * One cluster id per bet (e.g. the game date): whole clusters are resampled, so bets on one
+   * night, which move together, are not treated as independent. Default: each bet its own cluster.
+   */
+  clusters?: ArrayLike<number>;
 }
 
 /** mulberry32: a small seeded generator for the resampling. */
@@ -161,7 +166,8 @@ function mulberry32(seed: number): () => number {
 
 /**
  * Percentile bootstrap interval of ROI from the per-bet profits (one entry per bet placed):
- * resample the bets with replacement and take the quantiles of the resampled mean profit.
+ * resample whole clusters (`options.clusters`, e.g. game dates; default single bets) with
+ * replacement and take the quantiles of resampled profit / resampled bets.
  */
 export function bootstrapRoi(
   betProfits: ArrayLike<number>,
@@ -178,13 +184,41 @@ export function bootstrapRoi(
     throw new InvalidParameterError(`bootstrapRoi: level must be between 0 and 1 (got ${level}).`);
   }
   const n = betProfits.length;
+  const clusters = options.clusters;
+  if (clusters && clusters.length !== n) {
+    throw new InvalidParameterError(
+      `bootstrapRoi: clusters has ${clusters.length} entries but there are ${n} bets; pass one cluster id per bet.`,
+    );
+  }
   if (n === 0) return { low: Number.NaN, high: Number.NaN };
+  // per cluster: profit sum and bet count
+  const index = new Map<number, number>();
+  const sums: number[] = [];
+  const counts: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const id = clusters ? clusters[k]! : k;
+    let c = index.get(id);
+    if (c === undefined) {
+      c = sums.length;
+      index.set(id, c);
+      sums.push(0);
+      counts.push(0);
+    }
+    sums[c]! += betProfits[k]!;
+    counts[c]! += 1;
+  }
+  const m = sums.length;
   const rand = mulberry32(options.seed ?? 0);
   const means = new Float64Array(iterations);
   for (let b = 0; b < iterations; b++) {
     let s = 0;
-    for (let k = 0; k < n; k++) s += betProfits[Math.floor(rand() * n)]!;
-    means[b] = s / n;
+    let c = 0;
+    for (let k = 0; k < m; k++) {
+      const j = Math.floor(rand() * m);
+      s += sums[j]!;
+      c += counts[j]!;
+    }
+    means[b] = s / c;
   }
   means.sort();
   const q = (p: number) => means[Math.min(iterations - 1, Math.max(0, Math.round(p * (iterations - 1))))]!;

@@ -22,3 +22,13 @@ export {
   type WalkForwardSpec,
   type WalkForwardStrategy,
 } from './walkforward.js';
+export {
+  choiceLabel,
+  normalPOver,
+  type QuoteBetInput,
+  type QuoteBetResult,
+  type QuoteChoice,
+  type RowQuotes,
+  simulateQuoteBets,
+} from './quotes.js';
+export { type QualityInputs, type QualityReport, qualityReport, type VegaLiteSpec } from './report.js';

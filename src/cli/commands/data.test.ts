@@ -96,4 +96,23 @@ describe('propflow data', () => {
     expect(existsSync(path.join(dir, 'never'))).toBe(false);
     await expect(run('describe', path.join(dir, 'missing.csv'))).rejects.toThrow(/does not exist/);
   });
+
+  it('ingest of several files, then --append-to adds a season as a new version', async () => {
+    const h = 'SEASON_ID,PLAYER_ID,PLAYER_NAME,TEAM_ABBREVIATION,GAME_ID,GAME_DATE,MATCHUP,MIN,PTS,REB,AST';
+    const a = path.join(dir, 's22a.csv');
+    const b = path.join(dir, 's22b.csv');
+    const c = path.join(dir, 's23.csv');
+    writeFileSync(a, `${h}\n22022,1,A,LAL,0022200001,2022-10-18,LAL @ DEN,30,20,5,5\n`);
+    writeFileSync(b, `${h}\n22022,2,B,DEN,0022200001,2022-10-18,DEN vs. LAL,32,25,10,8\n`);
+    writeFileSync(c, `${h}\n22023,1,A,LAL,0022300001,2023-10-24,LAL vs. DEN,31,18,6,4\n`);
+    const out = path.join(dir, 'seasons');
+    const first = JSON.parse(await run('ingest', a, b, '--out', out, '--json'));
+    expect(first.n_samples).toBe(2);
+    const next = JSON.parse(await run('ingest', c, '--append-to', out, '--json'));
+    expect(next.n_samples).toBe(3);
+    expect(next.seasons).toEqual(['2022-23', '2023-24']);
+    expect(next.hash).not.toBe(first.hash);
+    await expect(run('ingest', c, '--append-to', out)).rejects.toThrow(/already in dataset/);
+    await expect(run('ingest', c)).rejects.toThrow(/--out <dir> for a new dataset, or --append-to/);
+  });
 });

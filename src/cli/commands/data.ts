@@ -29,54 +29,65 @@ export function define(program: Command): void {
 function ingestCommand(data: Command): void {
   data
     .command('ingest')
-    .description('check and store player game logs (+ team logs, prop lines) as a versioned Arrow dataset')
-    .argument(
-      '<player-logs>',
-      'player game logs CSV (nba_api leaguegamefinder / PlayerGameLogs), plain or .gz',
+    .description(
+      'check and store player game logs (+ team logs, prop lines) as a versioned Arrow dataset; ' +
+        'several files or folders per table, or --append-to add a season to an existing dataset',
     )
-    .option('--team-logs <file>', 'team game logs CSV, plain or .gz')
-    .option('--lines <file>', 'prop lines CSV (odds file layout), plain or .gz')
+    .argument(
+      '<player-logs...>',
+      'player game logs CSV files or folders of them (nba_api leaguegamefinder / PlayerGameLogs), plain or .gz',
+    )
+    .option('--team-logs <files...>', 'team game logs CSV files or folders, plain or .gz')
+    .option('--lines <files...>', 'prop lines CSV files or folders (odds file layout), plain or .gz')
     .option('--mapping <file>', 'JSON column mapping for other layouts (see README "Data and features")')
-    .requiredOption('--out <dir>', 'dataset folder to create (written whole or not at all)')
+    .option('--out <dir>', 'dataset folder to create (written whole or not at all)')
+    .option(
+      '--append-to <dir>',
+      'existing dataset folder to add the files to (duplicates checked across all files); written back in place unless --out is given',
+    )
     .option('--force', 'replace the --out folder if it exists')
     .option('--json', 'print the dataset version and ingest reports as JSON')
     .action(
       async (
-        playerLogs: string,
+        playerLogs: string[],
         opts: {
-          teamLogs?: string;
-          lines?: string;
+          teamLogs?: string[];
+          lines?: string[];
           mapping?: string;
-          out: string;
+          out?: string;
+          appendTo?: string;
           force?: boolean;
           json?: boolean;
         },
       ) => {
-        const { ingestFiles, readMappingFile, writeDataset } = await import('../../data/index.js');
+        const { appendToDataset, ingestFiles, readMappingFile, writeDataset } = await import(
+          '../../data/index.js'
+        );
+        if (!opts.out && !opts.appendTo) {
+          const { InvalidParameterError } = await import('../../errors.js');
+          throw new InvalidParameterError(
+            'say where the dataset goes: --out <dir> for a new dataset, or --append-to <dir> to add to one.',
+          );
+        }
         const mapping = opts.mapping ? readMappingFile(opts.mapping) : undefined;
-        const ds = ingestFiles({
+        const input = {
           playerLogs,
           ...(opts.teamLogs ? { teamLogs: opts.teamLogs } : {}),
           ...(opts.lines ? { lines: opts.lines } : {}),
           ...(mapping ? { mapping } : {}),
-        });
-        const manifest = writeDataset(opts.out, ds, { force: opts.force === true });
+        };
+        const out = opts.out ?? opts.appendTo!;
+        const manifest = opts.appendTo
+          ? appendToDataset(opts.appendTo, input, out)
+          : writeDataset(out, ingestFiles(input), { force: opts.force === true });
         if (opts.json) {
           const { printJson } = await import('../output.js');
-          printJson({ out: opts.out, ...manifest.version, reports: manifest.reports });
+          printJson({ out, ...manifest.version, reports: manifest.reports });
           return;
         }
-        for (const r of manifest.reports) {
-          const excluded = Object.entries(r.excluded);
-          line(`${r.table}: ${r.file}`);
-          line(`  ${r.rowsKept} of ${r.rowsRead} rows kept`);
-          for (const [why, k] of excluded) line(`  left out ${k}: ${why}`);
-          if (r.ignoredColumns.length) line(`  columns not used: ${r.ignoredColumns.join(', ')}`);
-          for (const [check, k] of Object.entries(r.checks ?? {}))
-            line(`  ${check.replaceAll('_', ' ')}: ${k}`);
-        }
+        reportLines(manifest.reports);
         describeLines(manifest.version);
-        line(`written: ${opts.out}`);
+        line(`written: ${out}`);
       },
     );
 }
@@ -123,6 +134,16 @@ function synthCommand(data: Command): void {
       describeLines(manifest.version);
       line(`written: ${opts.out}`);
     });
+}
+
+function reportLines(reports: readonly import('../../data/index.js').IngestReport[]): void {
+  for (const r of reports) {
+    line(`${r.table}: ${r.file}`);
+    line(`  ${r.rowsKept} of ${r.rowsRead} rows kept`);
+    for (const [why, k] of Object.entries(r.excluded)) line(`  left out ${k}: ${why}`);
+    if (r.ignoredColumns.length) line(`  columns not used: ${r.ignoredColumns.join(', ')}`);
+    for (const [check, k] of Object.entries(r.checks ?? {})) line(`  ${check.replaceAll('_', ' ')}: ${k}`);
+  }
 }
 
 function describeLines(v: import('../../data/index.js').DatasetVersion): void {

@@ -200,6 +200,33 @@ describe('training behaviour', () => {
     expect(() => trainGbdt(X, y, { earlyStoppingRounds: 5 })).toThrow(/needs a validation set/);
   });
 
+  it("Huber's default δ is scale-aware: it follows the target's scale and does not underfit it", () => {
+    const n = 3000;
+    const F = uniformMatrix(n, 2, 21);
+    const rng = makeRng(22);
+    const noise = Array.from({ length: n }, () => rng() - 0.5);
+    const fitScaled = (scale: number, delta?: number) => {
+      const y = Array.from({ length: n }, (_, r) => scale * (at(F, r, 0) + noise[r]!));
+      const model = trainGbdt(F, y, {
+        loss: 'huber',
+        ...(delta === undefined ? {} : { huberDelta: delta }),
+        nEstimators: 60,
+        maxDepth: 3,
+      });
+      const clean = Array.from({ length: n }, (_, r) => scale * at(F, r, 0));
+      return { model, err: mae(model.predict(F), clean) / scale };
+    };
+    const small = fitScaled(1);
+    const large = fitScaled(30);
+    // δ is the median |residual|: 30 times the target, 30 times δ, and the same relative fit
+    expect(large.model.huberDeltaUsed! / small.model.huberDeltaUsed!).toBeCloseTo(30, 0);
+    expect(large.err).toBeCloseTo(small.err, 2);
+    // a fixed δ = 1 on the large target caps every leaf at 0.1 points and is far behind
+    expect(fitScaled(30, 1).err).toBeGreaterThan(3 * large.err);
+    // the fitted δ travels with the model
+    expect(loadGbdt(large.model.toJSON()).huberDeltaUsed).toBe(large.model.huberDeltaUsed);
+  });
+
   it('each loss fits its own target: mean, median, robust to outliers', () => {
     const n = 2000;
     const F = uniformMatrix(n, 2, 12);

@@ -28,6 +28,7 @@ export interface GbdtModelJSON {
   bestIteration: number;
   metric: string;
   validHistory: number[];
+  huberDeltaUsed?: number;
   trees: TreeJSON[];
 }
 
@@ -52,6 +53,8 @@ export interface GbdtModelInit {
   metric: string;
   validHistory: readonly number[];
   trees: readonly Tree[];
+  /** Huber's δ of the last round (with `huberDelta: 'auto'` the fitted one). */
+  huberDeltaUsed?: number;
 }
 
 export class GbdtModel {
@@ -68,6 +71,8 @@ export class GbdtModel {
   /** Validation metric per round (empty when trained without a validation set). */
   readonly validHistory: readonly number[];
   readonly trees: readonly Tree[];
+  /** Huber's δ of the last round (with `huberDelta: 'auto'` the fitted one); undefined for other losses. */
+  readonly huberDeltaUsed: number | undefined;
   private packed: PackedForest | null = null;
 
   constructor(init: GbdtModelInit) {
@@ -79,6 +84,7 @@ export class GbdtModel {
     this.bestIteration = init.bestIteration;
     this.metric = init.metric;
     this.validHistory = init.validHistory;
+    this.huberDeltaUsed = init.huberDeltaUsed;
     this.trees = init.trees;
   }
 
@@ -150,6 +156,7 @@ export class GbdtModel {
       bestIteration: this.bestIteration,
       metric: this.metric,
       validHistory: [...this.validHistory],
+      ...(this.huberDeltaUsed === undefined ? {} : { huberDeltaUsed: this.huberDeltaUsed }),
       trees: this.trees.map((t) => ({
         feature: Array.from(t.feature),
         threshold: Array.from(t.threshold),
@@ -184,7 +191,13 @@ export class GbdtModel {
           ? { name: 'reg:absoluteerror' }
           : {
               name: 'reg:pseudohubererror',
-              pseudo_huber_param: { huber_slope: String(this.params.huberDelta) },
+              pseudo_huber_param: {
+                huber_slope: String(
+                  typeof this.params.huberDelta === 'number'
+                    ? this.params.huberDelta
+                    : (this.huberDeltaUsed ?? 1),
+                ),
+              },
             };
     const trees = this.trees.map((t, id) => {
       const m = t.feature.length;
@@ -296,6 +309,7 @@ export function trainGbdt(
     metric: res.metric,
     validHistory: res.validHistory,
     trees: res.trees,
+    ...(Number.isNaN(res.huberDelta) ? {} : { huberDeltaUsed: res.huberDelta }),
   });
 }
 
@@ -386,6 +400,7 @@ const modelSchema = z.object({
   metric: z.string(),
   validHistory: z.array(num),
   trees: z.array(treeSchema),
+  huberDeltaUsed: num.optional(),
 });
 
 /** Load a model from its JSON form (object or string), validating structure and tree links. */
@@ -450,6 +465,7 @@ export function loadGbdt(json: unknown, source = 'GBDT model'): GbdtModel {
     trainRows: m.trainRows,
     bestIteration: m.bestIteration,
     metric: m.metric,
+    ...(m.huberDeltaUsed === undefined ? {} : { huberDeltaUsed: m.huberDeltaUsed }),
     validHistory: m.validHistory,
     trees,
   });

@@ -9,8 +9,15 @@ export type Loss = (typeof LOSSES)[number];
 export const gbdtParamsSchema = z.strictObject({
   /** Loss: squared error, absolute error (leaf values = median residual) or Huber. Default squared. */
   loss: z.enum(LOSSES).default('squared'),
-  /** Huber's δ: residuals beyond it get a constant gradient. Default 1. */
-  huberDelta: z.number().positive().default(1),
+  /**
+   * Huber's δ: residuals beyond it get a constant gradient. Default `'auto'`: scale-aware, the
+   * `huberQuantile` quantile of the absolute residuals, recomputed every round (Friedman's
+   * M-regression). A fixed δ of 1 caps each leaf at learning rate × 1 point and underfits a
+   * target of PRA's scale.
+   */
+  huberDelta: z.union([z.number().positive(), z.literal('auto')]).default('auto'),
+  /** With `huberDelta: 'auto'`, the quantile of |residual| used as δ (0 < q < 1). Default 0.5. */
+  huberQuantile: z.number().gt(0).lt(1).default(0.5),
   /** Shrinkage applied to every leaf value. Default 0.1. */
   learningRate: z.number().positive().max(1).default(0.1),
   /** Boosting rounds (trees). Default 100. */

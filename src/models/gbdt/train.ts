@@ -55,6 +55,8 @@ export interface TrainResult {
   validHistory: number[];
   /** Name of the validation metric. */
   metric: string;
+  /** Huber's δ of the last round (the fixed δ, or the scale-aware one); NaN for other losses. */
+  huberDelta: number;
 }
 
 /** mulberry32: small, fast, seedable; every random step in training draws from one. */
@@ -87,6 +89,34 @@ export function lossMetric(loss: Loss, delta: number, pred: Float64Array, y: Arr
     }
   }
   return loss === 'squared' ? Math.sqrt(s / n) : s / n;
+}
+
+/** The q-quantile (lower) of `a[0, n)`, reordering `a` (quickselect, O(n)). */
+export function quantileInPlace(a: Float64Array, n: number, q: number): number {
+  if (n === 0) return 0;
+  const k = Math.min(n - 1, Math.max(0, Math.floor(q * (n - 1))));
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return a[k]!;
 }
 
 function median(values: Float64Array): number {
@@ -165,7 +195,10 @@ export function trainTrees(
 
   const layout: BinLayout = data.prepare(end, params.maxBin, from);
   const { codes, codesByColumn, nBins, cuts, lowest } = layout;
-  const { loss, huberDelta: delta, learningRate: lr, lambda } = params;
+  const { loss, learningRate: lr, lambda } = params;
+  const autoDelta = params.huberDelta === 'auto';
+  let delta = autoDelta ? Number.NaN : (params.huberDelta as number);
+  const absRes = loss === 'huber' && autoDelta ? new Float64Array(n) : null;
   // unit hessians: a child's hessian sum is its row count
   const minChild = Math.max(params.minChildSamples, Math.ceil(params.minChildWeight), 1);
 
@@ -223,6 +256,10 @@ export function trainTrees(
       }
       maxAbs = 1;
     } else {
+      if (absRes) {
+        for (let i = 0; i < n; i++) absRes[i] = Math.abs(score[i]! - yv[i]!);
+        delta = Math.max(quantileInPlace(absRes, n, params.huberQuantile), 1e-6);
+      }
       for (let i = 0; i < n; i++) {
         const g = Math.min(delta, Math.max(-delta, score[i]! - yv[i]!));
         grad[i] = g;
@@ -456,5 +493,6 @@ export function trainTrees(
     bestIteration,
     validHistory,
     metric: metricName(loss),
+    huberDelta: loss === 'huber' ? delta : Number.NaN,
   };
 }
