@@ -98,6 +98,7 @@ export class HttpClient {
     body: Uint8Array | string | undefined,
     contentType: string | undefined,
     context: string,
+    options: { retryUnless?: (res: RawResponse) => boolean } = {},
   ): Promise<RawResponse> {
     const headers: Record<string, string> = { 'User-Agent': 'propflow' };
     if (contentType) headers['Content-Type'] = contentType;
@@ -112,8 +113,9 @@ export class HttpClient {
           signal: AbortSignal.timeout(this.timeoutMs),
         });
         const bytes = new Uint8Array(await res.arrayBuffer());
-        if (!RETRY_STATUSES.has(res.status) || attempt >= this.maxRetries) {
-          return { status: res.status, headers: res.headers, body: bytes };
+        const raw = { status: res.status, headers: res.headers, body: bytes };
+        if (!RETRY_STATUSES.has(res.status) || attempt >= this.maxRetries || options.retryUnless?.(raw)) {
+          return raw;
         }
         await this.sleep(attempt, res.headers.get('retry-after'));
       } catch (err) {
