@@ -108,7 +108,15 @@ describe('propflow registry (command line, embedded store)', () => {
     const history = await propflow(['registry', 'history', '--json'], { ...env, MLFLOW_TRACKING_URI: uri });
     expect(history.code).toBe(0);
     const events = JSON.parse(history.stdout) as Array<Record<string, unknown>>;
-    expect(events.map((e) => e['action'])).toEqual(['register', 'evaluate', 'promote', 'set_alias']);
+    // The decision, then what carrying it out changed (alias first: serving reads it), then its outcome.
+    expect(events.map((e) => e['action'])).toEqual([
+      'register',
+      'evaluate',
+      'promote',
+      'set_alias',
+      'transition',
+      'outcome',
+    ]);
     expect(events.every((e) => e['actor'] === 'ci-bot')).toBe(true);
     expect(Object.keys(events[0]!)).toEqual([
       'seq',
