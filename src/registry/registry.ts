@@ -778,7 +778,7 @@ export class ModelRegistry {
         v.version,
         recorded as ModelStage,
         seen.sinceSeq,
-        found,
+        () => found,
         undefined,
       );
       if (e) out.push(e);
@@ -863,10 +863,13 @@ export class ModelRegistry {
         ...(exclusive ? [...before.keys()].filter((v) => v !== step.version) : []),
       ];
       for (const v of touched) {
-        const reason =
-          v === step.version
+        // The reason says why only when the change is the one this step made.
+        const reason = (now: ModelStage) =>
+          v === step.version && now === step.to
             ? step.reason
-            : `archived: v${step.version} moved to ${step.to} (${step.reason})`;
+            : v !== step.version && now === 'Archived'
+              ? `archived: v${step.version} moved to ${step.to} (${step.reason})`
+              : `changed by a concurrent writer (seen while moving v${step.version} to ${step.to})`;
         const e = await this.recordStage(
           name,
           ledger,
@@ -907,22 +910,21 @@ export class ModelRegistry {
     version: string,
     observed: ModelStage,
     sinceSeq: number,
-    reason: string,
+    reason: (now: ModelStage) => string,
     decision: number | undefined,
   ): Promise<HistoryEvent | null> {
     return ledger.recordIfChanged(async (events) => {
       const now = (await this.store.getModelVersion(name, version)).currentStage;
-      let from: string = observed;
-      for (const e of events) {
-        if (e.seq > sinceSeq && e.action === 'transition' && e.version === version && e.to) from = e.to;
-      }
+      // As the history has it; what was observed only for a version the history does not follow.
+      const from =
+        historyView(events).stages.get(version) ?? lastTransitionSince(events, version, sinceSeq) ?? observed;
       if (from === now) return null;
       return {
         action: 'transition',
         version,
         from,
         to: now,
-        reason,
+        reason: reason(now),
         ...(decision !== undefined && { decision }),
       };
     });
@@ -941,9 +943,11 @@ export class ModelRegistry {
     return ledger.recordIfChanged(async (events) => {
       const model = await this.store.getRegisteredModel(name);
       const now = model.aliases.find((a) => a.alias === alias)?.version ?? null;
-      let from = observed;
+      // As the history has it; what was observed only when the history never moved the alias.
+      const view = historyView(events).aliases;
+      let from = view.has(alias) ? (view.get(alias) ?? null) : observed;
       for (const e of events) {
-        if (e.seq <= sinceSeq || e.to !== alias) continue;
+        if (view.has(alias) || e.seq <= sinceSeq || e.to !== alias) continue;
         if (e.action === 'set_alias') from = e.version;
         else if (e.action === 'delete_alias') from = null;
       }
@@ -1048,6 +1052,19 @@ function lastDecisionSeq(events: readonly HistoryEvent[]): number {
   return seq;
 }
 
+/** The stage the last transition of `version` after `sinceSeq` recorded, if any. */
+function lastTransitionSince(
+  events: readonly HistoryEvent[],
+  version: string,
+  sinceSeq: number,
+): string | undefined {
+  let to: string | undefined;
+  for (const e of events) {
+    if (e.seq > sinceSeq && e.action === 'transition' && e.version === version && e.to !== null) to = e.to;
+  }
+  return to;
+}
+
 /** Stages and alias holders as the history tells them (versions registered through it, aliases it moved). */
 function historyView(events: readonly HistoryEvent[]): {
   stages: Map<string, string>;
@@ -1119,7 +1136,7 @@ function closeDecision(
       decision: decision.seq,
       reason:
         outcome === 'superseded' && by
-          ? `${what} superseded by #${by.seq} (${by.action} v${by.version} → ${by.to}) before it was carried out`
+          ? `${what} superseded by #${by.seq} (${by.action} v${by.version} → ${by.to})`
           : `${what} carried out`,
     };
   });
