@@ -310,5 +310,7 @@ export function define(program: Command): void {
 function describeEffect(e: import('../../registry/index.js').HistoryEvent): string {
   if (e.action === 'set_alias') return `alias @${e.to} → v${e.version}${e.from ? ` (was v${e.from})` : ''}`;
   if (e.action === 'delete_alias') return `alias @${e.to} removed (was v${e.from})`;
+  if (e.action === 'outcome')
+    return `decision #${e.decision ?? '?'} ${e.to === 'superseded' ? 'superseded' : 'carried out'}${e.reason ? ` — ${e.reason}` : ''}`;
   return `v${e.version}: ${e.from} → ${e.to}${e.reason ? ` — ${e.reason}` : ''}`;
 }
