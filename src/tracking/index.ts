@@ -9,6 +9,7 @@
 
 // local artifact folders (path normalisation and confinement)
 export { LocalArtifactRepository, normalizeArtifactPath } from './artifacts/local.js';
+export { type CheckStatus, type DoctorCheck, type DoctorReport, runDoctor } from './doctor.js';
 // entities and the store interface
 export * from './entities.js';
 // fluent API for scripts
@@ -78,6 +79,5 @@ export {
   validateParamKeysUnique,
   validateTag,
 } from './validation.js';
-
 // the MLflow REST wire format, shared by the REST store and the server
 export * from './wire/index.js';

@@ -85,6 +85,11 @@ export class HttpClient {
     this.timeoutMs = options.timeoutMs ?? (timeoutS !== undefined ? timeoutS * 1000 : 120_000);
   }
 
+  /** Whether requests carry an Authorization header. */
+  get hasCredentials(): boolean {
+    return this.authHeader !== undefined;
+  }
+
   /** URL for a path below the server root (`api/2.0/mlflow/runs/get`). */
   url(path: string, query: ReadonlyArray<[string, string]> = []): string {
     const qs = query.length > 0 ? `?${new URLSearchParams(query as Array<[string, string]>).toString()}` : '';

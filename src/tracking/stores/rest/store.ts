@@ -470,6 +470,27 @@ export class RestStore implements TrackingStore, LoggedModelStore {
     return page(hidePrompts ? models.filter((m) => !isPromptTagged(m.tags)) : models, res.next_page_token);
   }
 
+  /** GET a path below the server root (`version`, `health`, an API route), auth included: for diagnostics. */
+  async probe(pathAndQuery: string): Promise<{ status: number; contentType: string; text: string }> {
+    const res = await this.http.send(
+      'GET',
+      `${this.http.baseUrl}/${pathAndQuery.replace(/^\/+/, '')}`,
+      undefined,
+      undefined,
+      pathAndQuery,
+    );
+    return {
+      status: res.status,
+      contentType: res.headers.get('content-type') ?? '',
+      text: new TextDecoder().decode(res.body),
+    };
+  }
+
+  /** Whether requests carry credentials (basic auth or a bearer token). */
+  get sendsCredentials(): boolean {
+    return this.http.hasCredentials;
+  }
+
   /**
    * What the tracking server is, learnt once: its MLflow version (`GET /version`, answered
    * by every MLflow server since 1.x) and whether it has MLflow's prompt registry (2.21+).
