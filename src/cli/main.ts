@@ -18,6 +18,7 @@ const COMMANDS: ReadonlyArray<() => Promise<{ define(program: Command): void }>>
   () => import('./commands/validate.js'),
   () => import('./commands/runs.js'),
   () => import('./commands/experiments.js'),
+  () => import('./commands/doctor.js'),
 ];
 
 /** Option help: `(required)` for mandatory options, defaults as plain values (`(default: 5000)`). */

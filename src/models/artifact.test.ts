@@ -1,6 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import {
@@ -117,4 +119,164 @@ describe('model artifact (MLflow layout)', () => {
       /featureSet is required/,
     );
   });
+});
+
+/**
+ * What `mlflow.xgboost.save_model(model, path, signature=…, input_example=…)` writes, from
+ * MLflow's source (harupy/mlflow, MLflow 3.11; the same keys in williamjamir/mlflow v2.12.2):
+ * - mlflow/xgboost/__init__.py `save_model`: `model_data_subpath = f"model.{model_format}"`
+ *   with `model_format="ubj"` by default; `pyfunc.add_to_model(mlflow_model,
+ *   loader_module="mlflow.xgboost", data=model_data_subpath, conda_env=_CONDA_ENV_FILE_NAME,
+ *   python_env=_PYTHON_ENV_FILE_NAME, code=code_dir_subpath)`; `mlflow_model.add_flavor(
+ *   FLAVOR_NAME, xgb_version=xgb.__version__, data=model_data_subpath,
+ *   model_class=xgb_model_class, model_format=model_format, code=code_dir_subpath)`;
+ *   then conda.yaml, requirements.txt and python_env.yaml.
+ * - mlflow/pyfunc/__init__.py `add_to_model`: `loader_module`, `python_version`, `data`,
+ *   `env: {conda: …, virtualenv: …}` (`code` only when given).
+ * - mlflow/utils/environment.py: `_CONDA_ENV_FILE_NAME = "conda.yaml"`,
+ *   `_REQUIREMENTS_FILE_NAME = "requirements.txt"`, `_PYTHON_ENV_FILE_NAME = "python_env.yaml"`;
+ *   `_mlflow_conda_env` → {name: mlflow-env, channels: [conda-forge], dependencies:
+ *   [python=…, pip…, {pip: […]}]}; `_PythonEnv.to_dict` → {python, build_dependencies, dependencies}.
+ * - mlflow/models/model.py `Model.to_dict`: `model_size_bytes` when known.
+ */
+const MLFLOW_XGBOOST_FLAVOR_KEYS = ['code', 'data', 'model_class', 'model_format', 'xgb_version'];
+const MLFLOW_PYFUNC_FLAVOR_KEYS = ['data', 'env', 'loader_module', 'python_version'];
+
+describe('model artifact: MLflow xgboost and python_function flavors', () => {
+  const python = '/usr/bin/python3';
+  const script = path.join(
+    path.dirname(fileURLToPath(import.meta.url)),
+    '../../test/python/mlflow_flavor_predict.py',
+  );
+  const haveXgb = spawnSync(python, ['-c', 'import xgboost, numpy, yaml'], { encoding: 'utf8' }).status === 0;
+
+  function mlflowLoad(dir: string): {
+    flavors: string[];
+    feature_names?: string[];
+    xgboost?: number[];
+    pyfunc?: Record<string, number[]>;
+  } {
+    const res = spawnSync(python, [script, dir], { encoding: 'utf8' });
+    if (res.status !== 0) throw new Error(`mlflow_flavor_predict.py failed: ${res.stderr}`);
+    return JSON.parse(res.stdout);
+  }
+
+  /** The input example as the column-major matrix the model predicts (null → NaN). */
+  function exampleMatrix(ex: { columns: string[]; data: (number | string | null)[][] }) {
+    return fromColumns(
+      Object.fromEntries(
+        ex.columns.map((c, j) => [c, ex.data.map((r) => (r[j] === null ? Number.NaN : Number(r[j])))]),
+      ),
+    );
+  }
+
+  it('writes the xgboost and python_function flavors and files as mlflow.xgboost.save_model does', () => {
+    const model = trainGbdt(X, y, { nEstimators: 30, maxDepth: 4 });
+    const dir = path.join(root, 'mlflow-gbdt', 'model');
+    writeModelArtifact(dir, { model, featureSet, runId: 'r1', inputExample: inputExampleFrom(X, 8) });
+    const doc = parse(readFileSync(path.join(dir, 'MLmodel'), 'utf8'));
+    expect(Object.keys(doc.flavors).sort()).toEqual(['propflow', 'python_function', 'xgboost']);
+    const xgbFlavor = doc.flavors.xgboost;
+    expect(Object.keys(xgbFlavor).sort()).toEqual(MLFLOW_XGBOOST_FLAVOR_KEYS);
+    expect(xgbFlavor).toEqual({
+      code: null,
+      data: `model.${xgbFlavor.model_format}`,
+      model_class: 'xgboost.core.Booster',
+      model_format: 'ubj',
+      xgb_version: '1.7.4',
+    });
+    const pyfunc = doc.flavors.python_function;
+    expect(Object.keys(pyfunc).sort()).toEqual(MLFLOW_PYFUNC_FLAVOR_KEYS);
+    expect(pyfunc).toMatchObject({
+      loader_module: 'mlflow.xgboost',
+      data: 'model.ubj',
+      env: { conda: 'conda.yaml', virtualenv: 'python_env.yaml' },
+    });
+    expect(pyfunc.python_version).toMatch(/^3\.\d+\.\d+$/);
+    expect(doc.model_size_bytes).toBeGreaterThan(0);
+    for (const f of ['model.ubj', 'conda.yaml', 'python_env.yaml', 'requirements.txt']) {
+      expect(existsSync(path.join(dir, f)), f).toBe(true);
+    }
+    const conda = parse(readFileSync(path.join(dir, 'conda.yaml'), 'utf8'));
+    expect(Object.keys(conda)).toEqual(['channels', 'dependencies', 'name']);
+    expect(conda).toMatchObject({ name: 'mlflow-env', channels: ['conda-forge'] });
+    expect(conda.dependencies[0]).toBe(`python=${pyfunc.python_version}`);
+    expect(conda.dependencies.at(-1).pip).toContain('xgboost==1.7.4');
+    const pyEnv = parse(readFileSync(path.join(dir, 'python_env.yaml'), 'utf8'));
+    expect(Object.keys(pyEnv)).toEqual(['build_dependencies', 'dependencies', 'python']);
+    expect(pyEnv).toMatchObject({ python: pyfunc.python_version, dependencies: ['-r requirements.txt'] });
+    expect(readFileSync(path.join(dir, 'requirements.txt'), 'utf8').split('\n')).toEqual(
+      conda.dependencies.at(-1).pip,
+    );
+    // The signature's feature columns, in the model's order, are the booster's feature names.
+    const inputs = JSON.parse(doc.signature.inputs).map((c: { name: string }) => c.name);
+    expect(inputs).toEqual(['minutes_avg', 'usage']);
+    expect(doc.saved_input_example_info).toMatchObject({
+      artifact_path: 'input_example.json',
+      pandas_orient: 'split',
+    });
+    // The propflow flavor still reads back.
+    expect(readModelArtifact(dir).model.predict(X)).toEqual(model.predict(X));
+  });
+
+  it.skipIf(!haveXgb)(
+    'the xgboost flavor loads in XGBoost and predicts the input example as propflow does (float32)',
+    () => {
+      const model = trainGbdt(X, y, { nEstimators: 60, maxDepth: 5, learningRate: 0.1 });
+      const dir = path.join(root, 'mlflow-gbdt-predict', 'model');
+      const example = inputExampleFrom(X, 40);
+      writeModelArtifact(dir, { model, featureSet, runId: 'r2', inputExample: example });
+      const got = mlflowLoad(dir);
+      expect(got.feature_names).toEqual(['minutes_avg', 'usage']);
+      const ours = model.predict(exampleMatrix(example));
+      expect(got.xgboost).toHaveLength(40);
+      got.xgboost!.forEach((p, i) => {
+        expect(Math.abs(p - ours[i]!), `row ${i}`).toBeLessThanOrEqual(
+          1e-5 * Math.max(1, Math.abs(ours[i]!)),
+        );
+      });
+      expect(example.data.some((r) => r.includes(null))).toBe(true); // missing values took the learned branch
+    },
+  );
+
+  it.skipIf(!haveXgb)(
+    'a two-stage model exports both stages and a python_function over them, and says so',
+    () => {
+      const minutes = Array.from({ length: 200 }, (_, i) => 10 + (i % 30) * 0.9);
+      const model = trainTwoStage(X, minutes, y, {
+        mode: 'perMinute',
+        folds: 2,
+        minutes: { nEstimators: 15 },
+        target: { nEstimators: 15 },
+      });
+      const dir = path.join(root, 'mlflow-two-stage', 'model');
+      const example = inputExampleFrom(X, 25);
+      writeModelArtifact(dir, { model, featureSet, runId: 'r3', inputExample: example });
+      const doc = parse(readFileSync(path.join(dir, 'MLmodel'), 'utf8'));
+      expect(Object.keys(doc.flavors).sort()).toEqual(['propflow', 'python_function']);
+      expect(doc.metadata.propflow_flavors).toMatch(/no xgboost flavor/);
+      expect(doc.flavors.python_function).toMatchObject({
+        loader_module: 'propflow_two_stage',
+        code: 'code',
+      });
+      expect(doc.flavors.propflow.xgboost_stages).toEqual({
+        minutes: 'stage1_minutes.ubj',
+        target: 'stage2_target.ubj',
+      });
+      const got = mlflowLoad(dir);
+      const ours = model.predict(exampleMatrix(example));
+      const tol = (a: number) => 1e-5 * Math.max(1, Math.abs(a));
+      const gotMinutes = got.pyfunc!['stage1_minutes']!;
+      const prediction = got.pyfunc!['prediction']!;
+      expect(gotMinutes).toHaveLength(25);
+      for (let i = 0; i < 25; i++) {
+        expect(Math.abs(gotMinutes[i]! - ours.minutes[i]!), `minutes ${i}`).toBeLessThanOrEqual(
+          tol(ours.minutes[i]!),
+        );
+        expect(Math.abs(prediction[i]! - ours.target[i]!), `row ${i}`).toBeLessThanOrEqual(
+          tol(ours.target[i]!),
+        );
+      }
+    },
+  );
 });

@@ -10,10 +10,24 @@
  *   calibration.json     isotonic calibration of the over-the-line probability (optional)
  *   input_example.json   a few input rows, pandas "split" orient (optional)
  *
+ * and, so that MLflow itself loads it (`mlflow.xgboost.load_model`, `mlflow.pyfunc.load_model`),
+ * what `mlflow.xgboost.save_model` writes (mlflow/xgboost/__init__.py `save_model`,
+ * mlflow/pyfunc/__init__.py `add_to_model`, mlflow/utils/environment.py):
+ *   model.ubj            the booster in XGBoost's UBJSON format (MLflow's default
+ *                        `model_format="ubj"`, file `model.{model_format}`)
+ *   MLmodel flavors      `xgboost` {code, data, model_class, model_format, xgb_version} and
+ *                        `python_function` {data, env {conda, virtualenv}, loader_module:
+ *                        mlflow.xgboost, python_version}; `model_size_bytes`
+ *   conda.yaml, python_env.yaml, requirements.txt   the environment files
+ * A two-stage model is two boosters: each stage is exported (`stage1_minutes.ubj`,
+ * `stage2_target.ubj`) and `python_function` loads both through the shipped
+ * `code/propflow_two_stage.py`; it has no `xgboost` flavor (one booster cannot hold it), and
+ * MLmodel's `metadata.propflow_flavors` says so.
+ *
  * `readModelArtifact` validates every piece and names the file and field that is wrong.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml, Scalar, stringify as stringifyYaml } from 'yaml';
 import { z } from 'zod';
@@ -21,7 +35,9 @@ import { DataError, InvalidParameterError, NotFoundError } from '../errors.js';
 import { GbdtModel, loadGbdt } from './gbdt/model.js';
 import { type IsotonicRegression, loadIsotonic } from './isotonic.js';
 import { describeIssues } from './json.js';
+import { TWO_STAGE_PYFUNC_MODULE, TWO_STAGE_PYFUNC_SOURCE } from './two-stage-pyfunc.js';
 import { loadTwoStage, MINUTES_FEATURE, TwoStageModel } from './twoStage.js';
+import { xgboostJsonToUbj } from './ubjson.js';
 
 export const MLMODEL_FILE = 'MLmodel';
 export const FLAVOR = 'propflow';
@@ -32,7 +48,25 @@ const FILES = {
   featureSet: 'feature_set.json',
   calibration: 'calibration.json',
   inputExample: 'input_example.json',
+  xgboostUbj: 'model.ubj',
+  stage1Ubj: 'stage1_minutes.ubj',
+  stage2Ubj: 'stage2_target.ubj',
+  twoStageCode: 'code',
+  twoStageConfig: 'two_stage.json',
+  conda: 'conda.yaml',
+  pythonEnv: 'python_env.yaml',
+  requirements: 'requirements.txt',
 } as const;
+
+/** The Python environment the MLflow flavors name (`python_version`, conda.yaml, python_env.yaml, requirements.txt). */
+export interface PythonEnvOptions {
+  /** Default '3.11.2' (Debian 12's python3, whose python3-xgboost loads these files). */
+  pythonVersion?: string;
+  /** The MLflow requirement line; default 'mlflow>=2.12'. */
+  mlflowRequirement?: string;
+  /** Build dependencies for python_env.yaml; default pip, setuptools, wheel unpinned. */
+  buildDependencies?: string[];
+}
 
 const COLUMN_TYPES = [
   'boolean',
@@ -80,6 +114,8 @@ export interface WriteArtifactOptions {
   createdAt?: Date;
   /** Extra keys for the propflow flavor (e.g. the target name). */
   flavorExtras?: Record<string, string | number | boolean>;
+  /** The Python environment the MLflow `python_function` flavor names. */
+  python?: PythonEnvOptions;
 }
 
 /** What MLmodel says (the parsed YAML, with the signature decoded). */
@@ -204,9 +240,14 @@ export function writeModelArtifact(dir: string, opts: WriteArtifactOptions): MLm
   };
   if (isGbdt) flavor.xgboost_model = FILES.xgboost;
   if (opts.calibration) flavor.calibration = FILES.calibration;
+  const mlflow = writeMlflowFlavors(dir, model, opts.python ?? {});
+  if (mlflow.stages) flavor.xgboost_stages = mlflow.stages;
+  // Keys in the order MLflow's `yaml.safe_dump` writes them (sorted).
   const doc: Record<string, unknown> = {
     artifact_path: info.artifactPath,
-    flavors: { [FLAVOR]: flavor },
+    flavors: { [FLAVOR]: flavor, ...mlflow.flavors },
+    ...(mlflow.metadata && { metadata: mlflow.metadata }),
+    model_size_bytes: mlflow.sizeBytes,
     model_uuid: info.modelUuid,
     run_id: info.runId,
   };
@@ -223,7 +264,135 @@ export function writeModelArtifact(dir: string, opts: WriteArtifactOptions): MLm
   created.type = Scalar.QUOTE_SINGLE;
   doc.utc_time_created = created;
   writeFileSync(path.join(dir, MLMODEL_FILE), stringifyYaml(doc, { lineWidth: 0 }));
+  writeEnvFiles(dir, opts.python ?? {}, mlflow.xgbVersion);
   return info;
+}
+
+/** The XGBoost version the booster JSON declares (`"version": [1, 7, 4]`). */
+function xgbVersionOf(xgboostJson: string): string {
+  const v = (JSON.parse(xgboostJson) as { version?: unknown }).version;
+  return Array.isArray(v) && v.every((x) => Number.isInteger(x)) ? v.join('.') : '1.7.4';
+}
+
+function pythonVersionOf(env: PythonEnvOptions): string {
+  return env.pythonVersion ?? '3.11.2';
+}
+
+/** Total size of the files in `dir` (MLflow's `get_total_file_size`, taken before MLmodel is written). */
+function folderBytes(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile() && entry.name !== MLMODEL_FILE) {
+      total += statSync(path.join(entry.parentPath, entry.name)).size;
+    }
+  }
+  return total;
+}
+
+interface MlflowFlavors {
+  flavors: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+  stages?: Record<string, string>;
+  sizeBytes: number;
+  xgbVersion: string;
+}
+
+/**
+ * The MLflow flavors: for one booster, `xgboost` + `python_function` exactly as
+ * `mlflow.xgboost.save_model(model_format="ubj")` writes them; for a two-stage model, both
+ * boosters and a `python_function` over them through shipped code.
+ */
+function writeMlflowFlavors(dir: string, model: ArtifactModel, env: PythonEnvOptions): MlflowFlavors {
+  const pyfuncEnv = { conda: FILES.conda, virtualenv: FILES.pythonEnv };
+  if (model instanceof GbdtModel) {
+    const json = model.toXGBoostJSON();
+    const xgbVersion = xgbVersionOf(json);
+    writeFileSync(path.join(dir, FILES.xgboostUbj), xgboostJsonToUbj(json));
+    return {
+      flavors: {
+        // pyfunc.add_to_model(mlflow_model, loader_module="mlflow.xgboost", data=model_data_subpath,
+        //                     conda_env=_CONDA_ENV_FILE_NAME, python_env=_PYTHON_ENV_FILE_NAME, code=None)
+        python_function: {
+          data: FILES.xgboostUbj,
+          env: pyfuncEnv,
+          loader_module: 'mlflow.xgboost',
+          python_version: pythonVersionOf(env),
+        },
+        // mlflow_model.add_flavor("xgboost", xgb_version=…, data=…, model_class=…, model_format=…, code=None)
+        xgboost: {
+          code: null,
+          data: FILES.xgboostUbj,
+          model_class: 'xgboost.core.Booster',
+          model_format: 'ubj',
+          xgb_version: xgbVersion,
+        },
+      },
+      sizeBytes: folderBytes(dir),
+      xgbVersion,
+    };
+  }
+  const json1 = model.stage1.toXGBoostJSON();
+  const xgbVersion = xgbVersionOf(json1);
+  writeFileSync(path.join(dir, FILES.stage1Ubj), xgboostJsonToUbj(json1));
+  writeFileSync(path.join(dir, FILES.stage2Ubj), xgboostJsonToUbj(model.stage2.toXGBoostJSON()));
+  writeFileSync(
+    path.join(dir, FILES.twoStageConfig),
+    JSON.stringify({
+      mode: model.mode,
+      stage1: FILES.stage1Ubj,
+      stage2: FILES.stage2Ubj,
+      minutes_column: MINUTES_FEATURE,
+    }),
+  );
+  mkdirSync(path.join(dir, FILES.twoStageCode), { recursive: true });
+  writeFileSync(path.join(dir, FILES.twoStageCode, `${TWO_STAGE_PYFUNC_MODULE}.py`), TWO_STAGE_PYFUNC_SOURCE);
+  return {
+    flavors: {
+      python_function: {
+        code: FILES.twoStageCode,
+        data: FILES.twoStageConfig,
+        env: pyfuncEnv,
+        loader_module: TWO_STAGE_PYFUNC_MODULE,
+        python_version: pythonVersionOf(env),
+      },
+    },
+    metadata: {
+      propflow_flavors:
+        'two-stage model: python_function (both stages, through code/propflow_two_stage.py) and propflow; ' +
+        'no xgboost flavor, since one booster cannot hold two stages. Each stage loads alone with ' +
+        `xgboost.Booster().load_model('${FILES.stage1Ubj}') or ('${FILES.stage2Ubj}').`,
+    },
+    stages: { minutes: FILES.stage1Ubj, target: FILES.stage2Ubj },
+    sizeBytes: folderBytes(dir),
+    xgbVersion,
+  };
+}
+
+/** conda.yaml, python_env.yaml and requirements.txt, in the form MLflow writes them. */
+function writeEnvFiles(dir: string, env: PythonEnvOptions, xgbVersion: string): void {
+  const python = pythonVersionOf(env);
+  const pip = [env.mlflowRequirement ?? 'mlflow>=2.12', `xgboost==${xgbVersion}`];
+  // `_mlflow_conda_env`: name, channels [conda-forge], dependencies [python=…, pip, {pip: […]}],
+  // written with yaml.safe_dump (sorted keys).
+  writeFileSync(
+    path.join(dir, FILES.conda),
+    stringifyYaml({
+      channels: ['conda-forge'],
+      dependencies: [`python=${python}`, 'pip', { pip }],
+      name: 'mlflow-env',
+    }),
+  );
+  // `_PythonEnv(python, build_dependencies, dependencies=["-r requirements.txt"]).to_yaml`
+  writeFileSync(
+    path.join(dir, FILES.pythonEnv),
+    stringifyYaml({
+      build_dependencies: env.buildDependencies ?? ['pip', 'setuptools', 'wheel'],
+      dependencies: [`-r ${FILES.requirements}`],
+      python,
+    }),
+  );
+  // `write_to(requirements.txt, "\n".join(pip_requirements))`
+  writeFileSync(path.join(dir, FILES.requirements), pip.join('\n'));
 }
 
 const columnSchema = z.object({

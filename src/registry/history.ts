@@ -20,7 +20,7 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidParameterError, PropflowError } from '../errors.js';
 import type { ModelStage, RegisteredModel, TrackingStore } from '../tracking/index.js';
-import { backoff, isAlreadyExists, isNotFound, sleep } from './util.js';
+import { backoff, isAlreadyExists, isNotFound } from './util.js';
 
 export const LEDGER_EXPERIMENT = 'propflow-registry-ledger';
 export const LEDGER_TAG = 'propflow.ledger_run_id';
@@ -38,12 +38,19 @@ export type HistoryAction =
   | 'rollback'
   | 'transition'
   | 'set_alias'
-  | 'delete_alias';
+  | 'delete_alias'
+  | 'outcome';
+
+/** How a decision ended: carried out, or overtaken by a later decision before it was. */
+export type DecisionOutcome = 'carried_out' | 'superseded';
 
 /**
- * One audit event. `from`/`to` are stages for `promote`, `rollback` and `transition`; the
- * evaluation result for `evaluate` (`to` = PASSED/FAILED); for alias events `to` is the alias
- * and `from` the version that held it before.
+ * One audit event. `promote` and `rollback` are decisions: `from` is the version's stage when
+ * it was decided, `to` the stage decided. Every actual change is its own event, recorded
+ * after it happened and only once: `transition` (`from`/`to` stages of `version`),
+ * `set_alias`/`delete_alias` (`to` the alias, `from` the version that held it before, as
+ * the history had it). Every decision gets one `outcome` event (`to` = `carried_out` or
+ * `superseded`, `decision` = the decision's seq). `evaluate` has `to` = PASSED/FAILED.
  */
 export interface HistoryEvent {
   seq: number;
@@ -55,6 +62,8 @@ export interface HistoryEvent {
   from: string | null;
   to: string | null;
   reason: string | null;
+  /** The decision (seq) this event carries out or closes, for changes and outcomes. */
+  decision?: number;
 }
 
 export type NewEvent = Omit<HistoryEvent, 'seq' | 'time' | 'actor'>;
@@ -83,6 +92,7 @@ const ACTIONS = new Set<string>([
   'transition',
   'set_alias',
   'delete_alias',
+  'outcome',
 ]);
 
 function parseStored(key: string, value: string): StoredEvent | null {
@@ -98,7 +108,9 @@ function parseStored(key: string, value: string): StoredEvent | null {
   const r = raw as Record<string, unknown>;
   const str = (v: unknown): string | null => (typeof v === 'string' ? v : v == null ? null : String(v));
   if (typeof r['action'] !== 'string' || !ACTIONS.has(r['action'])) return null;
+  const decision = typeof r['decision'] === 'number' ? r['decision'] : undefined;
   return {
+    ...(decision !== undefined && { decision }),
     seq: Number(m[1]),
     time: str(r['time']) ?? '',
     actor: str(r['actor']) ?? '',
@@ -118,6 +130,7 @@ function serialize(event: StoredEvent): string {
 
 function publicEvent(e: StoredEvent): HistoryEvent {
   return {
+    ...(e.decision !== undefined && { decision: e.decision }),
     seq: e.seq,
     time: e.time,
     actor: e.actor,
@@ -151,46 +164,46 @@ export class Ledger {
   }
 
   /**
-   * The ledger of a model for writing, created on first use. Two processes creating it at
-   * once converge on the one whose run id is in the model tag after a short settle time
-   * (the loser deletes its own run before anything is written to it).
+   * The ledger of a model for writing, set up on first use with a guarantee built only on
+   * MLflow's atomic create-if-absent of a registered model name (RESOURCE_ALREADY_EXISTS for
+   * everyone but the first), so any number of clients setting it up at once agree on one
+   * ledger run:
+   *  - a model that does not exist yet (`create` given) is created WITH the ledger tag in the
+   *    same request; whoever loses the creation reads the winner's tag;
+   *  - a model that exists without a ledger (made by another tool) gets a pointer model
+   *    `<name>.propflow-ledger` created with the tag; the pointer's creator chooses the run,
+   *    everyone copies its tag onto the model.
+   * A loser deletes the run it made before anything was written to it.
    */
-  static async forWriting(store: TrackingStore, modelName: string, actor: string): Promise<Ledger> {
-    const model = await store.getRegisteredModel(modelName);
+  static async forWriting(
+    store: TrackingStore,
+    modelName: string,
+    actor: string,
+    create?: { description: string },
+  ): Promise<Ledger> {
+    let model = await getModelOrNull(store, modelName);
+    if (model === null) {
+      if (!create)
+        throw new PropflowError(`Registered model '${modelName}' does not exist.`, 'RESOURCE_DOES_NOT_EXIST');
+      const mine = await createLedgerRun(store, modelName, actor);
+      try {
+        await store.createRegisteredModel(modelName, {
+          description: create.description,
+          tags: [{ key: LEDGER_TAG, value: mine }],
+        });
+        return new Ledger(store, modelName, mine, actor);
+      } catch (err) {
+        await store.deleteRun(mine).catch(() => undefined);
+        if (!isAlreadyExists(err)) throw err;
+      }
+      model = await store.getRegisteredModel(modelName);
+    }
     const existing = ledgerRunId(model);
     if (existing && (await ledgerRunUsable(store, existing)))
       return new Ledger(store, modelName, existing, actor);
-
-    const experimentId = await ledgerExperiment(store);
-    const run = await store.createRun({
-      experimentId,
-      runName: `ledger-${modelName}`.slice(0, 250),
-      userId: actor,
-      tags: [
-        { key: LEDGER_MODEL_TAG, value: modelName },
-        {
-          key: 'mlflow.note.content',
-          value: `Audit history of registered model '${modelName}' (propflow registry). Do not delete.`,
-        },
-      ],
-    });
-    const mine = run.info.runId;
-    // Params can be logged to a finished run (MLflow checks only that it is not deleted), so
-    // the ledger does not show up as a run that never ended.
-    await store.updateRun(mine, { status: 'FINISHED', endTime: Date.now() });
-    const before = ledgerRunId(await store.getRegisteredModel(modelName));
-    if (before && before !== existing && (await ledgerRunUsable(store, before))) {
-      await store.deleteRun(mine).catch(() => undefined);
-      return new Ledger(store, modelName, before, actor);
-    }
-    await store.setRegisteredModelTag(modelName, LEDGER_TAG, mine);
-    await sleep(250);
-    const after = ledgerRunId(await store.getRegisteredModel(modelName));
-    if (after && after !== mine) {
-      await store.deleteRun(mine).catch(() => undefined);
-      return new Ledger(store, modelName, after, actor);
-    }
-    return new Ledger(store, modelName, mine, actor);
+    const runId = await pointerLedger(store, modelName, actor, existing);
+    if (runId !== existing) await store.setRegisteredModelTag(modelName, LEDGER_TAG, runId);
+    return new Ledger(store, modelName, runId, actor);
   }
 
   /** All events, oldest first: the ledger's params merged with the model's mirror tags. */
@@ -271,6 +284,34 @@ export class Ledger {
     );
   }
 
+  /**
+   * Record a change only if it is one: `compute` gets the whole history (freshly read) and
+   * returns the event that makes the history match what is there now, or null when the
+   * history already says so. The event is claimed at exactly "last seq + 1" of that read, so
+   * two writers observing the same change record it once: the second one's claim fails,
+   * it reads again, and `compute` then finds it recorded.
+   */
+  async recordIfChanged(
+    compute: (events: readonly HistoryEvent[]) => Promise<NewEvent | null>,
+  ): Promise<HistoryEvent | null> {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const { events, mirrored } = await this.readStored();
+      await this.repairMirrors(events, mirrored);
+      const event = await compute(events.map(publicEvent));
+      if (event === null) return null;
+      try {
+        return await this.append(event, { expectSeq: Ledger.lastSeq(events) + 1 });
+      } catch (err) {
+        if (!(err instanceof SeqConflictError)) throw err;
+        await backoff(attempt);
+      }
+    }
+    throw new PropflowError(
+      `Could not record a change in the history of '${this.modelName}': too many concurrent writers. Try again.`,
+      'ABORTED',
+    );
+  }
+
   /** Write mirror tags for ledger events that lack one (a writer stopped between the two writes). */
   private async repairMirrors(events: readonly StoredEvent[], mirrored: ReadonlySet<number>): Promise<void> {
     for (const e of events) {
@@ -311,6 +352,103 @@ async function ledgerRunUsable(store: TrackingStore, runId: string): Promise<boo
     if (isNotFound(err)) return false;
     throw err;
   }
+}
+
+export const LEDGER_POINTER_SUFFIX = '.propflow-ledger';
+/** Tag on a pointer model naming the model whose ledger it points at. */
+export const LEDGER_POINTER_TAG = 'propflow.ledger.pointer_for';
+
+async function getModelOrNull(store: TrackingStore, name: string): Promise<RegisteredModel | null> {
+  try {
+    return await store.getRegisteredModel(name);
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    throw err;
+  }
+}
+
+async function createLedgerRun(store: TrackingStore, modelName: string, actor: string): Promise<string> {
+  const experimentId = await ledgerExperiment(store);
+  const run = await store.createRun({
+    experimentId,
+    runName: `ledger-${modelName}`.slice(0, 250),
+    userId: actor,
+    tags: [
+      { key: LEDGER_MODEL_TAG, value: modelName },
+      {
+        key: 'mlflow.note.content',
+        value: `Audit history of registered model '${modelName}' (propflow registry). Do not delete.`,
+      },
+    ],
+  });
+  // Params can be logged to a finished run (MLflow checks only that it is not deleted), so
+  // the ledger does not show up as a run that never ended.
+  await store.updateRun(run.info.runId, { status: 'FINISHED', endTime: Date.now() });
+  return run.info.runId;
+}
+
+/**
+ * The ledger run of a model that exists without a usable ledger tag, settled by creating the
+ * pointer model `<name>.propflow-ledger` (atomic: one creator). Its creator reuses the
+ * model's earlier ledger run when one with history is found, else makes a new run.
+ */
+async function pointerLedger(
+  store: TrackingStore,
+  modelName: string,
+  actor: string,
+  stale: string | undefined,
+): Promise<string> {
+  const pointer = `${modelName}${LEDGER_POINTER_SUFFIX}`;
+  const read = async (): Promise<string | null> => {
+    const m = await getModelOrNull(store, pointer);
+    const id = m ? ledgerRunId(m) : undefined;
+    return id && (await ledgerRunUsable(store, id)) ? id : null;
+  };
+  const known = await read();
+  if (known) return known;
+  if (await getModelOrNull(store, pointer)) {
+    throw new PropflowError(
+      `The ledger pointer model '${pointer}' names no usable ledger run; restore its run or delete '${pointer}' and run the command again.`,
+      'INVALID_STATE',
+    );
+  }
+  const reused = stale === undefined ? null : await findLedgerRun(store, modelName);
+  const candidate = reused ?? (await createLedgerRun(store, modelName, actor));
+  try {
+    await store.createRegisteredModel(pointer, {
+      description: `Points at the audit history of '${modelName}' (propflow registry). Do not delete.`,
+      tags: [
+        { key: LEDGER_TAG, value: candidate },
+        { key: LEDGER_POINTER_TAG, value: modelName },
+      ],
+    });
+    return candidate;
+  } catch (err) {
+    if (reused === null) await store.deleteRun(candidate).catch(() => undefined);
+    if (!isAlreadyExists(err)) throw err;
+  }
+  const winner = await read();
+  if (!winner)
+    throw new PropflowError(`The ledger pointer '${pointer}' names no usable run.`, 'INVALID_STATE');
+  return winner;
+}
+
+/** An active ledger run of the model holding history params, if any (the one with most events). */
+async function findLedgerRun(store: TrackingStore, modelName: string): Promise<string | null> {
+  const exp = await store.getExperimentByName(LEDGER_EXPERIMENT);
+  if (!exp) return null;
+  const escaped = modelName.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
+  const page = await store.searchRuns({
+    experimentIds: [exp.experimentId],
+    filter: `tags.\`${LEDGER_MODEL_TAG}\` = '${escaped}'`,
+    maxResults: 100,
+  });
+  let best: { id: string; n: number } | null = null;
+  for (const run of page.items) {
+    const n = run.data.params.filter((p) => HISTORY_KEY.test(p.key)).length;
+    if (n > 0 && (best === null || n > best.n)) best = { id: run.info.runId, n };
+  }
+  return best?.id ?? null;
 }
 
 async function ledgerExperiment(store: TrackingStore): Promise<string> {
@@ -357,8 +495,14 @@ export function replay(events: readonly HistoryEvent[]): ReplayedState {
   let staging: Holder | null = null;
   let stack: string[] = [];
   const sorted = [...events].sort((a, b) => a.seq - b.seq);
+  // A decision overtaken before it was carried out never held its stage.
+  const superseded = new Set(
+    sorted.flatMap((e) =>
+      e.action === 'outcome' && e.to === 'superseded' && e.decision ? [e.decision] : [],
+    ),
+  );
   for (const e of sorted) {
-    if (e.version === null) continue;
+    if (e.version === null || superseded.has(e.seq)) continue;
     if (e.action === 'promote') {
       const to = e.to as ModelStage | null;
       if (staging && staging.version === e.version && to !== 'Staging') staging = null;

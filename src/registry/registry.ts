@@ -27,7 +27,9 @@ import {
 import { type Criteria, type CriterionResult, checkBeat, checkMax, checkMin, tagSafe } from './criteria.js';
 import { type Gate, parseGate, passesGate } from './gate.js';
 import {
+  type DecisionOutcome,
   type HistoryEvent,
+  LEDGER_POINTER_TAG,
   Ledger,
   MAX_REASON_LENGTH,
   type NewEvent,
@@ -35,7 +37,7 @@ import {
   replay,
   SeqConflictError,
 } from './history.js';
-import { backoff, isAlreadyExists, isNotFound } from './util.js';
+import { backoff, isNotFound } from './util.js';
 
 export const DEFAULT_MODEL_NAME = 'NBAPropsModel';
 export const DEFAULT_MODEL_ARTIFACT_PATH = 'model';
@@ -180,8 +182,33 @@ export interface ModelListing {
 }
 
 type Step =
-  | { kind: 'transition'; version: string; from: ModelStage; to: ModelStage; reason: string }
-  | { kind: 'alias'; alias: string; version: string | null; previous: string | null; reason: string };
+  | {
+      kind: 'transition';
+      version: string;
+      from: ModelStage;
+      to: ModelStage;
+      reason: string;
+      decision?: number;
+    }
+  | {
+      kind: 'alias';
+      alias: string;
+      version: string | null;
+      previous: string | null;
+      reason: string;
+      decision?: number;
+    };
+
+/** What `observe` saw: the history (up to `sinceSeq`), then the versions and the model. */
+interface Observed {
+  events: HistoryEvent[];
+  sinceSeq: number;
+  versions: ModelVersion[];
+  model: RegisteredModel;
+}
+
+const MODEL_DESCRIPTION =
+  'Registered by the propflow registry; stages, aliases and history are managed by `propflow registry`.';
 
 function fmt(value: number): string {
   if (Number.isInteger(value)) return String(value);
@@ -257,8 +284,7 @@ export class ModelRegistry {
         `Run ${runId} has no '${artifactPath}/' artifact to register. Log the model there first (an MLmodel file under '${artifactPath}/'), or pass the folder that holds it (--artifact-path).`,
       );
     }
-    await this.ensureModel(name);
-    const ledger = await Ledger.forWriting(this.store, name, this.actor);
+    const ledger = await Ledger.forWriting(this.store, name, this.actor, { description: MODEL_DESCRIPTION });
     const source = `runs:/${runId}/${artifactPath}`;
     const mv = await this.store.createModelVersion(name, {
       source,
@@ -680,6 +706,7 @@ export class ModelRegistry {
         ...(pageToken && { pageToken }),
       });
       for (const m of page.items) {
+        if (m.tags.some((t) => t.key === LEDGER_POINTER_TAG)) continue; // a ledger pointer, not a model
         const versions = await this.listVersions(m.name);
         out.push({
           name: m.name,
@@ -704,21 +731,26 @@ export class ModelRegistry {
   async reconcile(name: string = DEFAULT_MODEL_NAME, ledger?: Ledger): Promise<HistoryEvent[]> {
     const book = ledger ?? (await Ledger.forWriting(this.store, name, this.actor));
     const effects: HistoryEvent[] = [];
+    const keep = (e: HistoryEvent | null) => {
+      if (e) effects.push(e);
+    };
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      // Versions first, then the history: any transition we see was decided before we read.
-      const versions = await this.listVersions(name);
-      const events = await book.read();
-      const model = await this.store.getRegisteredModel(name);
-      const steps = plan(replay(events), versions, model);
+      const seen = await this.observe(name, book);
+      const state = replay(seen.events);
+      for (const [decision, by] of overtaken(seen.events))
+        keep(await closeDecision(book, decision, 'superseded', by));
+      for (const e of await this.recordDrift(name, book, seen)) keep(e);
+      const steps = plan(state, seen.versions, seen.model);
       if (steps.length === 0) {
         const later = await book.read();
-        if (lastDecisionSeq(later) === lastDecisionSeq(events)) return effects;
-        continue;
+        if (lastDecisionSeq(later) !== lastDecisionSeq(seen.events)) continue;
+        const latest = latestDecision(later);
+        if (latest && !hasOutcome(later, latest.seq) && decisionHolds(latest, state, seen.versions)) {
+          keep(await closeDecision(book, latest, 'carried_out'));
+        }
+        return effects;
       }
-      for (const step of steps) {
-        const event = await this.applyStep(name, book, step);
-        if (event) effects.push(event);
-      }
+      for (const step of steps) effects.push(...(await this.applyStep(name, book, step, seen)));
     }
     throw new PropflowError(
       `The stages of '${name}' did not settle after ${MAX_ROUNDS} rounds: something keeps changing them. Check 'propflow registry history --name ${name}' and run the command again.`,
@@ -728,86 +760,203 @@ export class ModelRegistry {
 
   // ── internals ────────────────────────────────────────────────────────────────────────
 
-  /** Carry out a decision: the transition (archiving the stage's other versions), recorded. */
+  /**
+   * Changes nobody recorded (made by another tool, or by a writer that stopped before
+   * recording): where a version's stage or an alias differs from what the history says,
+   * record the change as found, so the history stays a true account before it is repaired.
+   */
+  private async recordDrift(name: string, ledger: Ledger, seen: Observed): Promise<HistoryEvent[]> {
+    const out: HistoryEvent[] = [];
+    const { stages, aliases } = historyView(seen.events);
+    const found = 'found changed: not recorded by whoever changed it';
+    for (const v of seen.versions) {
+      const recorded = stages.get(v.version);
+      if (recorded === undefined || recorded === v.currentStage) continue;
+      const e = await this.recordStage(
+        name,
+        ledger,
+        v.version,
+        recorded as ModelStage,
+        seen.sinceSeq,
+        () => found,
+        undefined,
+      );
+      if (e) out.push(e);
+    }
+    for (const alias of [PRODUCTION_ALIAS, STAGING_ALIAS]) {
+      if (!aliases.has(alias)) continue;
+      const now = seen.model.aliases.find((a) => a.alias === alias)?.version ?? null;
+      const recorded = aliases.get(alias) ?? null;
+      if (recorded === now) continue;
+      const e = await this.recordAlias(name, ledger, alias, recorded, seen.sinceSeq, found, undefined);
+      if (e) out.push(e);
+    }
+    return out;
+  }
+
+  /** The history, then the versions and the model as they are now (in that order: see `recordStage`). */
+  private async observe(name: string, ledger: Ledger): Promise<Observed> {
+    const events = await ledger.read();
+    const versions = await this.listVersions(name);
+    const model = await this.store.getRegisteredModel(name);
+    return { events, sinceSeq: Ledger.lastSeq(events), versions, model };
+  }
+
+  /**
+   * Carry out a decision: the alias first (serving reads `@production`), then the stage
+   * with the stage's other versions archived in the same call, each change recorded once;
+   * or, when a later decision overtook it, record that it was superseded.
+   */
   private async carryOut(name: string, ledger: Ledger, decision: HistoryEvent): Promise<HistoryEvent[]> {
+    const events = await ledger.read();
+    const latest = latestDecision(events);
+    if (latest && latest.seq !== decision.seq) {
+      const closed = await closeDecision(ledger, decision, 'superseded', latest);
+      return closed ? [closed] : [];
+    }
     const to = decision.to as ModelStage;
     const version = decision.version!;
-    // A later decision makes this one moot: leave the work to reconcile.
-    if (lastDecisionSeq(await ledger.read()) !== decision.seq) return [];
-    const exclusive = to === 'Production' || to === 'Staging';
-    const before = exclusive
-      ? (await this.listVersions(name)).filter((v) => v.currentStage === to && v.version !== version)
-      : [];
-    await this.store.transitionModelVersionStage(name, version, to, exclusive);
+    const reason = `carries out #${decision.seq} (${decision.action}${decision.reason ? `: ${decision.reason}` : ''})`;
     const effects: HistoryEvent[] = [];
-    for (const other of before) {
-      const now = await this.store.getModelVersion(name, other.version);
-      if (now.currentStage === 'Archived') {
-        effects.push(
-          await ledger.append({
-            action: 'transition',
-            version: other.version,
-            from: to,
-            to: 'Archived',
-            reason: describeDecision(decision),
-          }),
-        );
-      }
+    const alias = to === 'Production' ? PRODUCTION_ALIAS : to === 'Staging' ? STAGING_ALIAS : null;
+    if (alias) {
+      effects.push(
+        ...(await this.applyStep(
+          name,
+          ledger,
+          { kind: 'alias', alias, version, previous: null, reason, decision: decision.seq },
+          await this.observe(name, ledger),
+        )),
+      );
     }
+    effects.push(
+      ...(await this.applyStep(
+        name,
+        ledger,
+        { kind: 'transition', version, from: 'None', to, reason, decision: decision.seq },
+        await this.observe(name, ledger),
+      )),
+    );
+    const closed = await closeDecision(ledger, decision, 'carried_out');
+    if (closed) effects.push(closed);
     return effects;
   }
 
-  private async applyStep(name: string, ledger: Ledger, step: Step): Promise<HistoryEvent | null> {
+  /**
+   * Make one change and record what actually changed (each change once, `from` as the
+   * history had it). A move into Production or Staging archives the stage's other versions
+   * in the same MLflow call, which keeps two versions from holding the stage at once for
+   * longer than two racing calls can make them.
+   */
+  private async applyStep(name: string, ledger: Ledger, step: Step, seen: Observed): Promise<HistoryEvent[]> {
+    const out: HistoryEvent[] = [];
     if (step.kind === 'transition') {
-      const now = await this.store.getModelVersion(name, step.version);
-      if (now.currentStage === step.to) return null; // someone else did it
-      await this.store.transitionModelVersionStage(name, step.version, step.to, false);
-      return ledger.append({
+      const before = new Map(seen.versions.map((v) => [v.version, v.currentStage]));
+      const now = before.get(step.version);
+      if (now === undefined || now === step.to) return out;
+      const exclusive = step.to === 'Production' || step.to === 'Staging';
+      await this.store.transitionModelVersionStage(name, step.version, step.to, exclusive);
+      // Any other version may have moved: archived by this call (also ones that reached the
+      // stage after we looked), so each is checked against the history.
+      const touched = [
+        step.version,
+        ...(exclusive ? [...before.keys()].filter((v) => v !== step.version) : []),
+      ];
+      for (const v of touched) {
+        // The reason says why only when the change is the one this step made.
+        const reason = (now: ModelStage) =>
+          v === step.version && now === step.to
+            ? step.reason
+            : v !== step.version && now === 'Archived'
+              ? `archived: v${step.version} moved to ${step.to} (${step.reason})`
+              : `changed by a concurrent writer (seen while moving v${step.version} to ${step.to})`;
+        const e = await this.recordStage(
+          name,
+          ledger,
+          v,
+          before.get(v)!,
+          seen.sinceSeq,
+          reason,
+          step.decision,
+        );
+        if (e) out.push(e);
+      }
+      return out;
+    }
+    const holder = seen.model.aliases.find((a) => a.alias === step.alias)?.version ?? null;
+    if (holder === step.version) return out;
+    if (step.version === null) await this.store.deleteRegisteredModelAlias(name, step.alias);
+    else await this.store.setRegisteredModelAlias(name, step.alias, step.version);
+    const e = await this.recordAlias(
+      name,
+      ledger,
+      step.alias,
+      holder,
+      seen.sinceSeq,
+      step.reason,
+      step.decision,
+    );
+    if (e) out.push(e);
+    return out;
+  }
+
+  /**
+   * Record the stage of `version` if it differs from what the history says: the last stage
+   * recorded after `sinceSeq`, else `observed` (read after the history up to `sinceSeq`).
+   */
+  private recordStage(
+    name: string,
+    ledger: Ledger,
+    version: string,
+    observed: ModelStage,
+    sinceSeq: number,
+    reason: (now: ModelStage) => string,
+    decision: number | undefined,
+  ): Promise<HistoryEvent | null> {
+    return ledger.recordIfChanged(async (events) => {
+      const now = (await this.store.getModelVersion(name, version)).currentStage;
+      // As the history has it; what was observed only for a version the history does not follow.
+      const from =
+        historyView(events).stages.get(version) ?? lastTransitionSince(events, version, sinceSeq) ?? observed;
+      if (from === now) return null;
+      return {
         action: 'transition',
-        version: step.version,
-        from: now.currentStage,
-        to: step.to,
-        reason: step.reason,
-      });
-    }
-    const model = await this.store.getRegisteredModel(name);
-    const holder = model.aliases.find((a) => a.alias === step.alias)?.version ?? null;
-    if (holder === step.version) return null;
-    if (step.version === null) {
-      await this.store.deleteRegisteredModelAlias(name, step.alias);
-      return ledger.append({
-        action: 'delete_alias',
-        version: holder,
-        from: holder,
-        to: step.alias,
-        reason: step.reason,
-      });
-    }
-    await this.store.setRegisteredModelAlias(name, step.alias, step.version);
-    return ledger.append({
-      action: 'set_alias',
-      version: step.version,
-      from: holder,
-      to: step.alias,
-      reason: step.reason,
+        version,
+        from,
+        to: now,
+        reason: reason(now),
+        ...(decision !== undefined && { decision }),
+      };
     });
   }
 
-  private async ensureModel(name: string): Promise<void> {
-    try {
-      await this.store.getRegisteredModel(name);
-      return;
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-    try {
-      await this.store.createRegisteredModel(name, {
-        description:
-          'Registered by the propflow registry; stages, aliases and history are managed by `propflow registry`.',
-      });
-    } catch (err) {
-      if (!isAlreadyExists(err)) throw err; // created concurrently: fine
-    }
+  /** Record the holder of `alias` if it differs from what the history says (as `recordStage`). */
+  private recordAlias(
+    name: string,
+    ledger: Ledger,
+    alias: string,
+    observed: string | null,
+    sinceSeq: number,
+    reason: string,
+    decision: number | undefined,
+  ): Promise<HistoryEvent | null> {
+    return ledger.recordIfChanged(async (events) => {
+      const model = await this.store.getRegisteredModel(name);
+      const now = model.aliases.find((a) => a.alias === alias)?.version ?? null;
+      // As the history has it; what was observed only when the history never moved the alias.
+      const view = historyView(events).aliases;
+      let from = view.has(alias) ? (view.get(alias) ?? null) : observed;
+      for (const e of events) {
+        if (view.has(alias) || e.seq <= sinceSeq || e.to !== alias) continue;
+        if (e.action === 'set_alias') from = e.version;
+        else if (e.action === 'delete_alias') from = null;
+      }
+      if (from === now) return null;
+      const ref = decision !== undefined ? { decision } : {};
+      return now === null
+        ? { action: 'delete_alias', version: from, from, to: alias, reason, ...ref }
+        : { action: 'set_alias', version: now, from, to: alias, reason, ...ref };
+    });
   }
 
   private async getModel(name: string): Promise<RegisteredModel> {
@@ -901,6 +1050,96 @@ function lastDecisionSeq(events: readonly HistoryEvent[]): number {
   let seq = 0;
   for (const e of events) if (e.action === 'promote' || e.action === 'rollback') seq = Math.max(seq, e.seq);
   return seq;
+}
+
+/** The stage the last transition of `version` after `sinceSeq` recorded, if any. */
+function lastTransitionSince(
+  events: readonly HistoryEvent[],
+  version: string,
+  sinceSeq: number,
+): string | undefined {
+  let to: string | undefined;
+  for (const e of events) {
+    if (e.seq > sinceSeq && e.action === 'transition' && e.version === version && e.to !== null) to = e.to;
+  }
+  return to;
+}
+
+/** Stages and alias holders as the history tells them (versions registered through it, aliases it moved). */
+function historyView(events: readonly HistoryEvent[]): {
+  stages: Map<string, string>;
+  aliases: Map<string, string | null>;
+} {
+  const stages = new Map<string, string>();
+  const aliases = new Map<string, string | null>();
+  for (const e of events) {
+    if (e.version !== null && e.action === 'register') stages.set(e.version, 'None');
+    else if (e.version !== null && e.action === 'transition' && e.to !== null && stages.has(e.version))
+      stages.set(e.version, e.to);
+    else if (e.to !== null && e.action === 'set_alias') aliases.set(e.to, e.version);
+    else if (e.to !== null && e.action === 'delete_alias') aliases.set(e.to, null);
+  }
+  return { stages, aliases };
+}
+
+function isDecision(e: HistoryEvent): boolean {
+  return e.action === 'promote' || e.action === 'rollback';
+}
+
+function latestDecision(events: readonly HistoryEvent[]): HistoryEvent | null {
+  let last: HistoryEvent | null = null;
+  for (const e of events) if (isDecision(e) && (last === null || e.seq > last.seq)) last = e;
+  return last;
+}
+
+function hasOutcome(events: readonly HistoryEvent[], seq: number): boolean {
+  return events.some((e) => e.action === 'outcome' && e.decision === seq);
+}
+
+/** Decisions with no outcome that a later decision overtook, each with the next decision after it. */
+function overtaken(events: readonly HistoryEvent[]): Array<[HistoryEvent, HistoryEvent]> {
+  const decisions = events.filter(isDecision).sort((a, b) => a.seq - b.seq);
+  const out: Array<[HistoryEvent, HistoryEvent]> = [];
+  decisions.forEach((d, i) => {
+    const next = decisions[i + 1];
+    if (next && !hasOutcome(events, d.seq)) out.push([d, next]);
+  });
+  return out;
+}
+
+/** Does the registry show the decision done (its version in its stage)? */
+function decisionHolds(
+  decision: HistoryEvent,
+  state: ReplayedState,
+  versions: readonly ModelVersion[],
+): boolean {
+  const stage = versions.find((v) => v.version === decision.version)?.currentStage;
+  if (stage !== decision.to) return false;
+  return decision.to !== 'Production' || state.production?.version === decision.version;
+}
+
+/** Record a decision's outcome once (nothing when it has one already). */
+function closeDecision(
+  ledger: Ledger,
+  decision: HistoryEvent,
+  outcome: DecisionOutcome,
+  by?: HistoryEvent,
+): Promise<HistoryEvent | null> {
+  return ledger.recordIfChanged(async (events) => {
+    if (hasOutcome(events, decision.seq)) return null;
+    const what = `#${decision.seq} ${decision.action} v${decision.version} → ${decision.to}`;
+    return {
+      action: 'outcome',
+      version: decision.version,
+      from: null,
+      to: outcome,
+      decision: decision.seq,
+      reason:
+        outcome === 'superseded' && by
+          ? `${what} superseded by #${by.seq} (${by.action} v${by.version} → ${by.to})`
+          : `${what} carried out`,
+    };
+  });
 }
 
 /** The current Production version: by the history when it has decided one, else by the stages. */

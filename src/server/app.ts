@@ -23,7 +23,7 @@ import {
 } from '../tracking/index.js';
 import { ArtifactService, under } from './artifacts.js';
 import { type AuthConfig, Authenticator, type Principal } from './auth.js';
-import { createHandlers } from './handlers.js';
+import { clientMajorFromUserAgent, createHandlers, type HandlerContext } from './handlers.js';
 import {
   errorResponse,
   isJsonContentType,
@@ -211,8 +211,9 @@ export function createServerApp(options: ServerAppOptions): Hono<Env> {
     const input = { ...fields, ...match.pathParams };
     const parsed = ep.request.safeParse(input);
     if (!parsed.success) throw new InvalidParameterError(describeIssues(parsed.error, input));
-    const handler = handlers[match.key] as (req: unknown) => Promise<unknown>;
-    return jsonResponse(await handler(parsed.data));
+    const handler = handlers[match.key] as (req: unknown, ctx: HandlerContext) => Promise<unknown>;
+    const ctx = { clientMajor: clientMajorFromUserAgent(c.req.header('user-agent')) };
+    return jsonResponse(await handler(parsed.data, ctx));
   }
 
   async function handleArtifacts(c: Context<Env>, url: URL, subpath: string): Promise<Response> {

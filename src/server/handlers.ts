@@ -19,11 +19,14 @@ import {
   loggedModelToWire,
   type Metric,
   type ModelStage,
+  type ModelVersion,
   metricFromWire,
   metricToWire,
   mlflowArtifactsPath,
   modelVersionToWire,
+  type RegisteredModel,
   type RequestOf,
+  type Run,
   registeredModelToWire,
   runInfoToWire,
   runToWire,
@@ -34,7 +37,51 @@ import {
 } from '../tracking/index.js';
 import type { ArtifactService } from './artifacts.js';
 
-export type Handlers = { [N in EndpointName]: (req: RequestOf<N>) => Promise<Json> };
+/** What a handler knows about the caller besides its request. */
+export interface HandlerContext {
+  /**
+   * Major version of the MLflow Python client that sent the request (from its
+   * `User-Agent: mlflow-python-client/<version>`), or undefined for any other client.
+   */
+  clientMajor?: number | undefined;
+}
+
+export type Handlers = {
+  [N in EndpointName]: (req: RequestOf<N>, ctx?: HandlerContext) => Promise<Json>;
+};
+
+/** The client's MLflow major version from its User-Agent (`mlflow-python-client/2.12.2`). */
+export function clientMajorFromUserAgent(userAgent: string | undefined): number | undefined {
+  const m = /(?:^|\s)mlflow-python-client\/(\d+)\./.exec(userAgent ?? '');
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * A run as MLflow answers it: MLflow 2 servers have no `outputs` (MLflow 3 added
+ * `RunOutputs`), so a 2.x client gets none; empty lists are left out as MLflow does.
+ */
+function runForClient(run: Run, ctx: HandlerContext | undefined): Json {
+  const wire = runToWire(run) as Record<string, Json>;
+  if (ctx?.clientMajor !== undefined && ctx.clientMajor < 3) delete wire['outputs'];
+  return wire;
+}
+
+/**
+ * A model version as MLflow's searches and `latest_versions` answer it: without aliases.
+ * MLflow's `SqlModelVersion.to_mlflow_entity()` leaves them out; only `model-versions/get`
+ * and `get-by-alias` fill them in (`_get_model_version_from_db` + aliases, in both 2.12 and 3.x).
+ */
+function versionWithoutAliases(v: ModelVersion): Json {
+  return modelVersionToWire({ ...v, aliases: [] });
+}
+
+/** A registered model whose `latest_versions` carry no aliases (the model's own `aliases` stay). */
+function registeredModelForWire(m: RegisteredModel): Json {
+  return registeredModelToWire({
+    ...m,
+    latestVersions: m.latestVersions.map((v) => ({ ...v, aliases: [] })),
+  });
+}
 
 const EMPTY: Json = {};
 
@@ -203,7 +250,7 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
     },
 
     // ── runs ─────────────────────────────────────────────────────────────────
-    createRun: async (req) => {
+    createRun: async (req, ctx) => {
       const run = await store.createRun(
         optional({
           experimentId: req.experiment_id,
@@ -213,7 +260,11 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
           tags: pairs(req.tags),
         }),
       );
-      return { run: runToWire(run) };
+      // MLflow 3's `create_run` answers `run.to_mlflow_entity()` before any output exists and
+      // sends no `outputs` (recorded in python-client-3.11.2.dev0.jsonl, runs/create).
+      const wire = runForClient(run, ctx) as Record<string, Json>;
+      delete wire['outputs'];
+      return { run: wire };
     },
     updateRun: async (req) => {
       const info = await store.updateRun(
@@ -255,14 +306,14 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
       await store.deleteTag(req.run_id, req.key);
       return EMPTY;
     },
-    getRun: async (req) => ({ run: runToWire(await store.getRun(runIdOf(req))) }),
-    searchRuns: async (req) => {
+    getRun: async (req, ctx) => ({ run: runForClient(await store.getRun(runIdOf(req)), ctx) }),
+    searchRuns: async (req, ctx) => {
       const page = await store.searchRuns({
         experimentIds: req.experiment_ids ?? [],
         ...searchFieldsFromWire(req),
         ...optional({ viewType: req.run_view_type }),
       });
-      return paged('runs', page.items, page.nextPageToken, runToWire);
+      return paged('runs', page.items, page.nextPageToken, (r) => runForClient(r, ctx));
     },
     listArtifacts: async (req) => {
       const runId = runIdOf(req);
@@ -353,13 +404,13 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
         req.name,
         optional({ tags: pairs(req.tags), description: req.description }),
       );
-      return { registered_model: registeredModelToWire(model) };
+      return { registered_model: registeredModelForWire(model) };
     },
     renameRegisteredModel: async (req) => ({
-      registered_model: registeredModelToWire(await store.renameRegisteredModel(req.name, req.new_name)),
+      registered_model: registeredModelForWire(await store.renameRegisteredModel(req.name, req.new_name)),
     }),
     updateRegisteredModel: async (req) => ({
-      registered_model: registeredModelToWire(
+      registered_model: registeredModelForWire(
         await store.updateRegisteredModel(req.name, req.description ?? ''),
       ),
     }),
@@ -368,15 +419,19 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
       return EMPTY;
     },
     getRegisteredModel: async (req) => ({
-      registered_model: registeredModelToWire(await store.getRegisteredModel(req.name)),
+      registered_model: registeredModelForWire(await store.getRegisteredModel(req.name)),
     }),
     searchRegisteredModels: async (req) => {
       const page = await store.searchRegisteredModels(searchFieldsFromWire(req));
-      return paged('registered_models', page.items, page.nextPageToken, registeredModelToWire);
+      return paged('registered_models', page.items, page.nextPageToken, registeredModelForWire);
     },
-    getLatestVersions: async (req) => {
+    getLatestVersions: async (req, ctx) => {
       const versions = await store.getLatestVersions(req.name, req.stages as ModelStage[] | undefined);
-      return versions.length > 0 ? { model_versions: versions.map(modelVersionToWire) } : EMPTY;
+      // MLflow 3's `get_latest_versions` fills in each version's aliases ("Populate aliases for
+      // each model version", mlflow/store/model_registry/sqlalchemy_store.py); 2.12's does not.
+      const encode =
+        ctx?.clientMajor !== undefined && ctx.clientMajor < 3 ? versionWithoutAliases : modelVersionToWire;
+      return versions.length > 0 ? { model_versions: versions.map(encode) } : EMPTY;
     },
     setRegisteredModelTag: async (req) => {
       await store.setRegisteredModelTag(req.name, req.key, req.value);
@@ -449,7 +504,7 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
     }),
     searchModelVersions: async (req) => {
       const page = await store.searchModelVersions(searchFieldsFromWire(req));
-      return paged('model_versions', page.items, page.nextPageToken, modelVersionToWire);
+      return paged('model_versions', page.items, page.nextPageToken, versionWithoutAliases);
     },
     getModelVersionDownloadUri: async (req) => {
       const version = await store.getModelVersion(req.name, req.version);

@@ -16,6 +16,7 @@ export {
   normalizeArtifactPath,
   tempPathFor,
 } from './artifacts/local.js';
+export { type CheckStatus, type DoctorCheck, type DoctorReport, runDoctor } from './doctor.js';
 // entities and the store interface
 export * from './entities.js';
 // fluent API for scripts
@@ -86,6 +87,5 @@ export {
   validateParamKeysUnique,
   validateTag,
 } from './validation.js';
-
 // the MLflow REST wire format, shared by the REST store and the server
 export * from './wire/index.js';

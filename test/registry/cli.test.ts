@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { criteriaFromObject, ModelRegistry, replay } from '../../src/registry/index.js';
+import { startServer } from '../../src/server/index.js';
 import { openStore, type TrackingStore } from '../../src/tracking/index.js';
-import { makeRun } from './workflow.js';
+import { historyProblems, makeRun } from './workflow.js';
 
 const BIN = path.resolve('bin/propflow.js');
 
@@ -114,7 +115,15 @@ describe('propflow registry (command line, embedded store)', () => {
     expect(historyJson.store).toBe(uri);
     expect(history.stderr).toBe(`store: ${uri}\n`);
     const events = historyJson.events;
-    expect(events.map((e) => e['action'])).toEqual(['register', 'evaluate', 'promote', 'set_alias']);
+    // The decision, then what carrying it out changed (alias first: serving reads it), then its outcome.
+    expect(events.map((e) => e['action'])).toEqual([
+      'register',
+      'evaluate',
+      'promote',
+      'set_alias',
+      'transition',
+      'outcome',
+    ]);
     expect(events.every((e) => e['actor'] === 'ci-bot')).toBe(true);
     expect(Object.keys(events[0]!)).toEqual([
       'seq',
@@ -165,4 +174,122 @@ describe('propflow registry (command line, embedded store)', () => {
     expect(production.map((v) => v.version)).toEqual([winner]);
     expect((await store.getModelVersionByAlias(name, 'production')).version).toBe(winner);
   });
+});
+
+describe('propflow registry (command line, racing processes against a live propflow server)', () => {
+  let dir: string;
+  let server: Awaited<ReturnType<typeof startServer>>;
+  let store: TrackingStore;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'propflow-registry-race-'));
+    server = await startServer({
+      backendStoreUri: `sqlite:///${path.join(dir, 'server.db')}`,
+      artifactsDestination: path.join(dir, 'artifacts'),
+      host: '127.0.0.1',
+      port: 0,
+    });
+    store = await openStore(server.url);
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await server?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('rounds of racing promote/rollback processes: one Production, @production always one version, a truthful history', async () => {
+    const name = 'RaceServerModel';
+    const registry = new ModelRegistry(store, { actor: 'setup' });
+    const exp = await store.createExperiment('cli-server-race');
+    const criteria = criteriaFromObject({ criteria: [{ metric: 'val_mae', max: 6 }] });
+    for (const val_mae of [5.9, 5.8, 5.7, 5.6]) {
+      const reg = await registry.register({ runId: await makeRun(store, exp, { val_mae }), name });
+      if (reg.registered) await registry.evaluate({ name, version: reg.version, criteria });
+    }
+    await registry.promote({ name, version: '1', stage: 'Production' });
+
+    // A serving process's view while the processes race: the alias must always name exactly
+    // one version; the stage view may briefly show two Production versions (two racing
+    // archive-and-promote calls), and that window is measured.
+    let polling = true;
+    let samples = 0;
+    let aliasMissing = 0;
+    let doubleSamples = 0;
+    let doubleSince: number | null = null;
+    let longestDoubleMs = 0;
+    const poll = (async () => {
+      while (polling) {
+        const [versions, alias] = await Promise.all([
+          registry.listVersions(name),
+          store.getModelVersionByAlias(name, 'production').then(
+            (v) => v.version,
+            () => null,
+          ),
+        ]);
+        samples++;
+        if (alias === null) aliasMissing++;
+        const now = Date.now();
+        if (versions.filter((v) => v.currentStage === 'Production').length > 1) {
+          doubleSamples++;
+          doubleSince ??= now;
+          longestDoubleMs = Math.max(longestDoubleMs, now - doubleSince);
+        } else doubleSince = null;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+
+    const env = { MLFLOW_TRACKING_URI: server.url };
+    const rounds = 5;
+    for (let round = 0; round < rounds; round++) {
+      const commands = [0, 1, 2].map((i) =>
+        (round + i) % 3 === 2
+          ? ['registry', 'rollback', '--name', name, '--reason', `round ${round}`, '--json']
+          : [
+              'registry',
+              'promote',
+              '--name',
+              name,
+              '--version',
+              String(((round + i) % 4) + 1),
+              '--stage',
+              'Production',
+              '--json',
+            ],
+      );
+      const results = await Promise.all(
+        commands.map((args, i) => propflow(args, { ...env, PROPFLOW_ACTOR: `proc${round}.${i}` })),
+      );
+      for (const [i, r] of results.entries()) {
+        // A rollback may be refused when Production moved underneath it or there is nothing
+        // to return to (exit 2, nothing changed); a promotion may be a no-op. No crash, no 500.
+        expect(r.stderr, commands[i]!.join(' ')).not.toMatch(/INTERNAL_ERROR|at .*\.ts:\d+/);
+        if (r.code !== 0)
+          expect(r.stderr, commands[i]!.join(' ')).toMatch(
+            /nothing (was )?changed|is the Production version/,
+          );
+      }
+      const history = await registry.history(name);
+      const problems = historyProblems(history);
+      if (problems.length > 0)
+        process.stderr.write(
+          `${history.map((e) => `#${e.seq} ${e.actor} ${e.action} v${e.version} ${e.from}→${e.to} d=${e.decision ?? ''} ${e.reason ?? ''}`).join('\n')}\n`,
+        );
+      expect(problems, `round ${round}`).toEqual([]);
+      const winner = replay(history).production!.version;
+      const production = (await registry.listVersions(name)).filter((v) => v.currentStage === 'Production');
+      expect(
+        production.map((v) => v.version),
+        `round ${round}`,
+      ).toEqual([winner]);
+      expect((await store.getModelVersionByAlias(name, 'production')).version).toBe(winner);
+    }
+    polling = false;
+    await poll;
+    process.stderr.write(
+      `registry race over ${rounds} rounds: ${samples} polls, @production missing in ${aliasMissing}, two Production versions in ${doubleSamples} (longest ${longestDoubleMs} ms)\n`,
+    );
+    expect(samples).toBeGreaterThan(10);
+    expect(aliasMissing).toBe(0);
+  }, 120_000);
 });

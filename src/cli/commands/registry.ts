@@ -355,6 +355,8 @@ function describe(e: HistoryEvent): string {
       return `${v} registered`;
     case 'evaluate':
       return `${v} evaluated: ${e.to}`;
+    case 'outcome':
+      return `decision #${e.decision ?? '?'} ${e.to === 'superseded' ? 'superseded' : 'carried out'}`;
     case 'rollback':
       return `${v}: ${e.from} → ${e.to} (rollback)`;
     default:

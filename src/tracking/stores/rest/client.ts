@@ -85,6 +85,11 @@ export class HttpClient {
     this.timeoutMs = options.timeoutMs ?? (timeoutS !== undefined ? timeoutS * 1000 : 120_000);
   }
 
+  /** Whether requests carry an Authorization header. */
+  get hasCredentials(): boolean {
+    return this.authHeader !== undefined;
+  }
+
   /** URL for a path below the server root (`api/2.0/mlflow/runs/get`). */
   url(path: string, query: ReadonlyArray<[string, string]> = []): string {
     const qs = query.length > 0 ? `?${new URLSearchParams(query as Array<[string, string]>).toString()}` : '';
@@ -98,6 +103,7 @@ export class HttpClient {
     body: Uint8Array | string | undefined,
     contentType: string | undefined,
     context: string,
+    options: { retryUnless?: (res: RawResponse) => boolean } = {},
   ): Promise<RawResponse> {
     const headers: Record<string, string> = { 'User-Agent': 'propflow' };
     if (contentType) headers['Content-Type'] = contentType;
@@ -112,8 +118,9 @@ export class HttpClient {
           signal: AbortSignal.timeout(this.timeoutMs),
         });
         const bytes = new Uint8Array(await res.arrayBuffer());
-        if (!RETRY_STATUSES.has(res.status) || attempt >= this.maxRetries) {
-          return { status: res.status, headers: res.headers, body: bytes };
+        const raw = { status: res.status, headers: res.headers, body: bytes };
+        if (!RETRY_STATUSES.has(res.status) || attempt >= this.maxRetries || options.retryUnless?.(raw)) {
+          return raw;
         }
         await this.sleep(attempt, res.headers.get('retry-after'));
       } catch (err) {

@@ -348,13 +348,32 @@ describe('REST store transport', () => {
     expect(sent).toHaveLength(2001);
   });
 
-  it('logs logged-model params in requests of at most 100, as the Python client', async () => {
-    const { url, captured } = await serve(() => ({ status: 200, body: '{}' }));
-    const params = Array.from({ length: 250 }, (_, i) => ({ key: `p${i}`, value: String(i) }));
-    await new RestStore(url, fast).logLoggedModelParams('m-1', params);
-    expect(captured.map((c) => `${c.method} ${c.path}`)).toEqual(
-      Array(3).fill('POST /api/2.0/mlflow/logged-models/m-1/params'),
+  it('logs logged-model params in requests of at most 100, as the Python client, each param once', async () => {
+    const model = {
+      model: {
+        info: {
+          model_id: 'm-1',
+          experiment_id: '0',
+          name: 'm',
+          artifact_uri: 'mlflow-artifacts:/0/models/m-1/artifacts',
+          status: 'LOGGED_MODEL_READY',
+          creation_timestamp_ms: 1,
+          last_updated_timestamp_ms: 1,
+        },
+        data: { params: [{ key: 'p0', value: '0' }] },
+      },
+    };
+    const { url, captured } = await serve((req) =>
+      req.method === 'GET' ? { status: 200, body: JSON.stringify(model) } : { status: 200, body: '{}' },
     );
+    // p0 is already on the model with the same value: MLflow 3 would fail on it, so it is not sent.
+    const params = Array.from({ length: 251 }, (_, i) => ({ key: `p${i}`, value: String(i) }));
+    await new RestStore(url, fast).logLoggedModelParams('m-1', params);
+    expect(captured.map((c) => `${c.method} ${c.path}`)).toEqual([
+      'GET /api/2.0/mlflow/logged-models/m-1',
+      ...Array(3).fill('POST /api/2.0/mlflow/logged-models/m-1/params'),
+    ]);
+    captured.shift();
     const bodies = captured.map(
       (c) => JSON.parse(c.body.toString()) as { model_id: string; params: unknown[] },
     );

@@ -25,6 +25,7 @@ import type {
   RunInfo,
   Tag,
 } from '../../entities.js';
+import { PROMPT_TAG, parseRegistryFilter, REGISTERED_MODEL_GRAMMAR } from '../../search/index.js';
 import type {
   CreateLoggedModelOptions,
   CreateModelVersionOptions,
@@ -60,7 +61,7 @@ import {
   searchFieldsToWire,
   tagToWire,
 } from '../../wire/index.js';
-import { HttpClient, parseJsonAnswer, type RestStoreOptions } from './client.js';
+import { HttpClient, parseJsonAnswer, type RawResponse, type RestStoreOptions } from './client.js';
 
 /** MLflow's per-request limits for `runs/log-batch`. */
 export const LOG_BATCH_LIMITS = {
@@ -144,6 +145,7 @@ export class RestStore implements TrackingStore, LoggedModelStore {
   readonly uri: string;
   private readonly http: HttpClient;
   private readonly artifactUris = new Map<string, string>();
+  private info: Promise<ServerInfo> | undefined;
 
   constructor(uri: string, options: RestStoreOptions = {}) {
     this.uri = uri;
@@ -324,17 +326,26 @@ export class RestStore implements TrackingStore, LoggedModelStore {
       });
       return page((res.metrics ?? []).map(metricFromWire), res.next_page_token);
     };
-    if (options.maxResults !== undefined || options.pageToken !== undefined) {
-      return fetchPage(options.pageToken, options.maxResults ?? 25_000);
-    }
-    const items: Metric[] = [];
-    let token: string | undefined;
-    do {
-      const p = await fetchPage(token, 25_000);
-      items.push(...p.items);
-      token = p.nextPageToken;
-    } while (token);
-    return { items };
+    const fetchAll = async (): Promise<Metric[]> => {
+      const items: Metric[] = [];
+      let token: string | undefined;
+      do {
+        const p = await fetchPage(token, 25_000);
+        items.push(...p.items);
+        token = p.nextPageToken;
+      } while (token);
+      return items;
+    };
+    if (options.maxResults === undefined && options.pageToken === undefined)
+      return { items: await fetchAll() };
+    const max = options.maxResults ?? 25_000;
+    const local = decodeLocalToken(options.pageToken);
+    if (local !== undefined) return slicePage(await fetchAll(), local, max);
+    const first = await fetchPage(options.pageToken, max);
+    // MLflow 2.12 ignores max_results on metrics/get-history and answers the whole history
+    // with no token: page it here, with a token of our own (the offset).
+    if (first.items.length > max) return slicePage(first.items, 0, max);
+    return first;
   }
 
   // ── artifacts ──────────────────────────────────────────────────────────────
@@ -402,7 +413,16 @@ export class RestStore implements TrackingStore, LoggedModelStore {
 
   private async downloadAt(fullPath: string): Promise<Uint8Array> {
     const url = this.http.url(`api/2.0/${ARTIFACTS_PREFIX}/${encodePath(fullPath)}`);
-    const res = await this.http.send('GET', url, undefined, undefined, 'downloadArtifact');
+    const res = await this.http.send('GET', url, undefined, undefined, 'downloadArtifact', {
+      retryUnless: isMissingFileAnswer,
+    });
+    if (isMissingFileAnswer(res)) {
+      // MLflow 2.12's artifact proxy answers a missing file with a 500 whose message is the
+      // OS error ("[Errno 2] No such file or directory: …"); 3.x and propflow answer 404.
+      throw new NotFoundError(
+        `Artifact '${fullPath}' not found on the tracking server. List the run's artifacts to see what exists.`,
+      );
+    }
     if (res.status < 200 || res.status >= 300) parseJsonAnswer(res, `downloadArtifact '${fullPath}'`);
     return res.body;
   }
@@ -441,11 +461,79 @@ export class RestStore implements TrackingStore, LoggedModelStore {
   }
 
   async searchRegisteredModels(options: SearchModelsOptions = {}): Promise<Page<RegisteredModel>> {
+    const { filter, hidePrompts } = await this.promptFilter(options.filter);
     const res = await this.call(
       'searchRegisteredModels',
-      searchFieldsToWire({ ...options, maxResults: options.maxResults ?? 100 }),
+      searchFieldsToWire({ ...options, filter: filter ?? '', maxResults: options.maxResults ?? 100 }),
     );
-    return page((res.registered_models ?? []).map(registeredModelFromWire), res.next_page_token);
+    const models = (res.registered_models ?? []).map(registeredModelFromWire);
+    return page(hidePrompts ? models.filter((m) => !isPromptTagged(m.tags)) : models, res.next_page_token);
+  }
+
+  /** GET a path below the server root (`version`, `health`, an API route), auth included: for diagnostics. */
+  async probe(pathAndQuery: string): Promise<{ status: number; contentType: string; text: string }> {
+    const res = await this.http.send(
+      'GET',
+      `${this.http.baseUrl}/${pathAndQuery.replace(/^\/+/, '')}`,
+      undefined,
+      undefined,
+      pathAndQuery,
+    );
+    return {
+      status: res.status,
+      contentType: res.headers.get('content-type') ?? '',
+      text: new TextDecoder().decode(res.body),
+    };
+  }
+
+  /** Whether requests carry credentials (basic auth or a bearer token). */
+  get sendsCredentials(): boolean {
+    return this.http.hasCredentials;
+  }
+
+  /**
+   * What the tracking server is, learnt once: its MLflow version (`GET /version`, answered
+   * by every MLflow server since 1.x) and whether it has MLflow's prompt registry (2.21+).
+   */
+  async serverInfo(): Promise<ServerInfo> {
+    this.info ??= this.detectServer().catch((err: unknown) => {
+      this.info = undefined;
+      throw err;
+    });
+    return this.info;
+  }
+
+  private async detectServer(): Promise<ServerInfo> {
+    const res = await this.http.send('GET', this.http.url('version'), undefined, undefined, 'version');
+    const text = new TextDecoder().decode(res.body).trim();
+    const ok = res.status >= 200 && res.status < 300;
+    const m = /^(\d+)\.(\d+)(?:\.\S*)?$/.exec(text);
+    const version = ok && m ? text : null;
+    const major = m ? Number(m[1]) : 0;
+    const minor = m ? Number(m[2]) : 0;
+    // Prompts arrived in MLflow 2.21 (mlflow/prompt/registry_utils.py `add_prompt_filter_string`).
+    // A server whose /version is not an MLflow 1.x/2.x version (propflow's own server, a
+    // future MLflow) is taken to hide prompts as MLflow 3 does.
+    const hasPrompts = version === null || major === 0 || major > 2 || (major === 2 && minor >= 21);
+    return { version, hasPrompts };
+  }
+
+  /**
+   * A registry filter fit for this server. MLflow 3 clients append
+   * ``tag.`mlflow.prompt.is_prompt` != 'true'`` to hide prompts; a server without prompts
+   * (MLflow before 2.21) reads that as "has the tag and it is not 'true'" and finds nothing.
+   * There the clause is dropped and prompt-tagged entities are left out here instead, so the
+   * answer is the same on every server. A filter that asks for prompts goes as it is.
+   */
+  private async promptFilter(
+    filter: string | undefined,
+  ): Promise<{ filter: string | undefined; hidePrompts: boolean }> {
+    if (!filter?.includes(PROMPT_TAG)) return { filter, hidePrompts: false };
+    if ((await this.serverInfo()).hasPrompts) return { filter, hidePrompts: false };
+    const { excludePrompts } = parseRegistryFilter(filter, REGISTERED_MODEL_GRAMMAR);
+    if (!excludePrompts) return { filter, hidePrompts: false };
+    const kept = splitAndClauses(filter).filter((c) => !c.includes(PROMPT_TAG));
+    return { filter: kept.length > 0 ? kept.join(' AND ') : undefined, hidePrompts: true };
   }
 
   async setRegisteredModelTag(name: string, key: string, value: string): Promise<void> {
@@ -507,11 +595,23 @@ export class RestStore implements TrackingStore, LoggedModelStore {
   }
 
   async searchModelVersions(options: SearchModelsOptions = {}): Promise<Page<ModelVersion>> {
+    const { filter, hidePrompts } = await this.promptFilter(options.filter);
     const res = await this.call(
       'searchModelVersions',
-      searchFieldsToWire({ ...options, maxResults: options.maxResults ?? 10_000 }),
+      searchFieldsToWire({ ...options, filter: filter ?? '', maxResults: options.maxResults ?? 10_000 }),
     );
-    return page((res.model_versions ?? []).map(modelVersionFromWire), res.next_page_token);
+    const versions = (res.model_versions ?? []).map(modelVersionFromWire);
+    if (!hidePrompts) return page(versions, res.next_page_token);
+    // As MLflow: a version is hidden when its registered model is a prompt.
+    const promptModels = new Set<string>();
+    for (const name of new Set(versions.map((v) => v.name))) {
+      const model = await this.getRegisteredModel(name).catch(() => null);
+      if (model && isPromptTagged(model.tags)) promptModels.add(name);
+    }
+    return page(
+      versions.filter((v) => !promptModels.has(v.name) && !isPromptTagged(v.tags)),
+      res.next_page_token,
+    );
   }
 
   async transitionModelVersionStage(
@@ -587,9 +687,27 @@ export class RestStore implements TrackingStore, LoggedModelStore {
   }
 
   async logLoggedModelParams(modelId: string, params: Param[]): Promise<void> {
+    // MLflow 3 inserts every param it is sent (`SqlAlchemyStore.log_logged_model_params`:
+    // `session.add_all(...)`), so a key the model already has fails on the primary key
+    // (`UNIQUE constraint failed: logged_model_params…`). Send each param once: leave out the
+    // ones already logged with the same value, refuse a changed value as MLflow does for run
+    // params.
+    const existing = new Map((await this.getLoggedModel(modelId)).params.map((p) => [p.key, p.value]));
+    const fresh: Param[] = [];
+    for (const p of params) {
+      const had = existing.get(p.key);
+      if (had === undefined) {
+        existing.set(p.key, p.value);
+        fresh.push(p);
+      } else if (had !== p.value) {
+        throw new InvalidParameterError(
+          `Changing param values is not allowed. Param with key='${p.key}' was already logged with value='${had}' for logged model ID='${modelId}'. Attempted logging new value '${p.value}'.`,
+        );
+      }
+    }
     // As the Python client: batches of 100 (MLflow's per-request param limit).
-    for (let i = 0; i < params.length; i += LOG_BATCH_LIMITS.params) {
-      const batch = params.slice(i, i + LOG_BATCH_LIMITS.params);
+    for (let i = 0; i < fresh.length; i += LOG_BATCH_LIMITS.params) {
+      const batch = fresh.slice(i, i + LOG_BATCH_LIMITS.params);
       await this.call(
         'logLoggedModelParams',
         { model_id: modelId, params: batch.map(tagToWire) },
@@ -616,6 +734,66 @@ export class RestStore implements TrackingStore, LoggedModelStore {
   async close(): Promise<void> {
     this.artifactUris.clear();
   }
+}
+
+/** What `RestStore.serverInfo()` learns about the server. */
+export interface ServerInfo {
+  /** The MLflow version `/version` answered, or null when it is not one. */
+  version: string | null;
+  /** Does the server hide MLflow 3 prompts from registry searches? */
+  hasPrompts: boolean;
+}
+
+const LOCAL_TOKEN = 'propflow-offset:';
+
+/** The offset of a page token this store made up itself (for a server that does not page). */
+function decodeLocalToken(token: string | undefined): number | undefined {
+  if (!token?.startsWith(LOCAL_TOKEN)) return undefined;
+  const offset = Number(token.slice(LOCAL_TOKEN.length));
+  if (!Number.isInteger(offset) || offset < 0) {
+    throw new InvalidParameterError(`Invalid page token '${token}': start again without a token.`);
+  }
+  return offset;
+}
+
+function slicePage<T>(all: T[], offset: number, max: number): Page<T> {
+  const end = offset + max;
+  return page(all.slice(offset, end), end < all.length ? `${LOCAL_TOKEN}${end}` : undefined);
+}
+
+/** A 500 from MLflow 2.12's artifact proxy for a file that does not exist. */
+function isMissingFileAnswer(res: RawResponse): boolean {
+  return res.status === 500 && new TextDecoder().decode(res.body).includes('No such file or directory');
+}
+
+function isPromptTagged(tags: readonly Tag[]): boolean {
+  return tags.some((t) => t.key === PROMPT_TAG && t.value === 'true');
+}
+
+/** The clauses of a search filter joined by top-level AND (quotes and backticks respected). */
+export function splitAndClauses(filter: string): string[] {
+  const clauses: string[] = [];
+  let quote: string | null = null;
+  let start = 0;
+  for (let i = 0; i < filter.length; i++) {
+    const ch = filter[i]!;
+    if (quote) {
+      if (ch === quote) quote = null;
+      continue;
+    }
+    if (ch === "'" || ch === '"' || ch === '`') {
+      quote = ch;
+      continue;
+    }
+    if (/\s/.test(ch) && /^\s+and\s/i.test(filter.slice(i))) {
+      const m = /^\s+and\s+/i.exec(filter.slice(i))!;
+      clauses.push(filter.slice(start, i).trim());
+      i += m[0].length - 1;
+      start = i + 1;
+    }
+  }
+  clauses.push(filter.slice(start).trim());
+  return clauses.filter((c) => c !== '');
 }
 
 function page<T>(items: T[], token: string | undefined): Page<T> {

@@ -288,13 +288,9 @@ export class RegistryTables {
   async deleteRegisteredModelAlias(name: string, alias: string): Promise<void> {
     this.db.tx(() => {
       this.modelRow(name);
-      const info = this.db.run(
-        'DELETE FROM registered_model_aliases WHERE name = ? AND alias = ?',
-        name,
-        alias,
-      );
-      // As MLflow: deleting an alias that is not set is an error, not a no-op.
-      if (info.changes === 0) throw new InvalidParameterError(`Registered model alias ${alias} not found.`);
+      // As MLflow (2.12 and 3.x, `SqlAlchemyStore.delete_registered_model_alias`): the model
+      // must exist; an alias that is not set is a no-op, not an error.
+      this.db.run('DELETE FROM registered_model_aliases WHERE name = ? AND alias = ?', name, alias);
     });
   }
 
@@ -430,7 +426,12 @@ export class RegistryTables {
     );
     // As MLflow: a version is hidden when any version of its model carries the prompt tag.
     if (excludePrompts) where.push(sqlNotTagged('model_version_tags', 'p.name = v.name', PROMPT_TAG, 'true'));
-    const orderSql = order.map((o) => `${cols[o.key]} ${o.ascending ? 'ASC' : 'DESC'}`);
+    // MLflow's default: `last_updated_timestamp DESC, name ASC, version_number DESC`; an
+    // order_by given replaces the first key, name and version still break ties.
+    const orderSql =
+      order.length > 0
+        ? order.map((o) => `${cols[o.key]} ${o.ascending ? 'ASC' : 'DESC'}`)
+        : ['v.last_updated_time DESC'];
     orderSql.push('v.name ASC', 'v.version DESC');
     return this.db.searchPage<VersionRow, ModelVersion>(
       'model_versions v',
