@@ -12,6 +12,8 @@ const COMMANDS: ReadonlyArray<() => Promise<{ define(program: Command): void }>>
   () => import('./commands/data.js'),
   () => import('./commands/server.js'),
   () => import('./commands/registry.js'),
+  () => import('./commands/serve.js'),
+  () => import('./commands/monitor.js'),
 ];
 
 /** Build the parser (exported so tests can parse without running anything). */

@@ -441,14 +441,32 @@ function inputsOf(set: FeatureSet): Set<string> {
   return out;
 }
 
+/** The per-team and per-player history a feature set reads, built once per history. */
+interface PreparedHistory {
+  th: TeamHistory;
+  ph: PlayerHistory;
+}
+
+function prepareHistory(history: PlayerGames, set: FeatureSet): PreparedHistory {
+  const th = buildTeamHistory(history);
+  return { th, ph: buildPlayerHistory(history, inputsOf(set), th) };
+}
+
 function compute(
   history: PlayerGames,
   targets: GameKeys,
   set: FeatureSet,
   actual: { pra?: Float32Array; minutes?: Float32Array },
 ): FeatureMatrix {
-  const th = buildTeamHistory(history);
-  const ph = buildPlayerHistory(history, inputsOf(set), th);
+  return computePrepared(prepareHistory(history, set), targets, set, actual);
+}
+
+function computePrepared(
+  { th, ph }: PreparedHistory,
+  targets: GameKeys,
+  set: FeatureSet,
+  actual: { pra?: Float32Array; minutes?: Float32Array },
+): FeatureMatrix {
   const kernels = set.features.map((f) => compileKernel(f, ph, th, targets));
   const order = sortByDate(targets);
   const n = targets.n;
@@ -511,4 +529,17 @@ export function buildFeaturesForUpcoming(
   set: FeatureSet,
 ): FeatureMatrix {
   return compute(history, upcoming, set, {});
+}
+
+/**
+ * `buildFeaturesForUpcoming` with the history prepared once: the team and player histories are
+ * built here, and each call of the returned function only evaluates the features of its games
+ * (what a prediction service does per request). Same code, same values.
+ */
+export function prepareUpcomingFeatures(
+  history: PlayerGames,
+  set: FeatureSet,
+): (upcoming: GameKeys) => FeatureMatrix {
+  const prepared = prepareHistory(history, set);
+  return (upcoming) => computePrepared(prepared, upcoming, set, {});
 }
