@@ -63,6 +63,8 @@ async function downloadFolder(
     if (e.isDir) {
       await mkdir(local, { recursive: true });
       files += await downloadFolder(store, runId, e.path, local);
+    } else if (e.path.endsWith('.xgb.json')) {
+      // the XGBoost copy is for Python users; serving reads model.json (saves a download and a parse)
     } else {
       await mkdir(path.dirname(local), { recursive: true });
       await writeFile(local, await store.downloadArtifact(runId, e.path));

@@ -52,9 +52,11 @@ export function leagueUpTo(league: Dataset, to: number): Dataset {
   };
 }
 
-export async function makeWorld(options: { seed?: number; cutFraction?: number } = {}): Promise<World> {
-  const root = mkdtempSync(path.join(tmpdir(), 'propflow-serving-'));
-  const league = synthesizeLeague({ seed: options.seed ?? 11, seasons: 1 });
+export async function makeWorld(
+  options: { seed?: number; seasons?: number; cutFraction?: number; root?: string } = {},
+): Promise<World> {
+  const root = options.root ?? mkdtempSync(path.join(tmpdir(), 'propflow-serving-'));
+  const league = synthesizeLeague({ seed: options.seed ?? 11, seasons: options.seasons ?? 1 });
   const p = league.players;
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
@@ -84,6 +86,8 @@ export async function makeWorld(options: { seed?: number; cutFraction?: number }
 export interface VersionSpec {
   /** Trees (default 20). */
   trees?: number;
+  /** Tree depth (default 4). */
+  depth?: number;
   /** Added to every training target: a model that is off by this much live. */
   shift?: number;
   /** Log this val_mae instead of the measured one (a version whose validation looked better than it is). */
@@ -108,7 +112,7 @@ export async function addVersion(
   const model = trainGbdt(
     m,
     y,
-    { nEstimators: spec.trees ?? 20, maxDepth: 4, learningRate: 0.15, seed: 1 },
+    { nEstimators: spec.trees ?? 20, maxDepth: spec.depth ?? 4, learningRate: 0.15, seed: 1 },
     { rows: nTrain },
   );
   const val = sliceRows(m, nTrain, m.nRows);
