@@ -17,9 +17,16 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seasonOfDay } from '../src/data/index.js';
 import { prepareUpcomingFeatures } from '../src/features/index.js';
 import { ModelRegistry } from '../src/registry/index.js';
-import { loadServedModel, loadServingData, parseRequest, predictGames } from '../src/serving/index.js';
+import {
+  loadServedModel,
+  loadServingData,
+  parseRequest,
+  predictGames,
+  predictPra,
+} from '../src/serving/index.js';
 import { addVersion, makeWorld, promote, upcomingGames } from '../test/serving/fixture.js';
 
 function arg(name: string, fallback: number): number {
@@ -142,8 +149,30 @@ try {
   const reps = 4000;
   for (let i = 0; i < reps; i++) predictGames(snap, parseRequest(parsed[i % parsed.length], data));
   const predictUs = ((performance.now() - tp) / reps) * 1000;
+  // the two big parts of it: the feature code and the trees
+  const keys = parsed.slice(0, 200).map((b) => {
+    const g = parseRequest(b, data)[0]!;
+    const day = Date.parse(g.game_date) / 86_400_000;
+    return {
+      n: 1,
+      gameId: ['request:0'],
+      date: Int32Array.of(day),
+      season: Int16Array.of(seasonOfDay(day)),
+      playerId: Int32Array.of(g.player_id),
+      team: [g.team],
+      opponent: [g.opponent],
+      home: Uint8Array.of(g.home ? 1 : 0),
+    };
+  });
+  let tf = performance.now();
+  for (let i = 0; i < reps; i++) snap.features(keys[i % keys.length]!);
+  const featuresUs = ((performance.now() - tf) / reps) * 1000;
+  const X = snap.features(keys[0]!);
+  tf = performance.now();
+  for (let i = 0; i < reps; i++) predictPra(served.model, X);
+  const modelUs = ((performance.now() - tf) / reps) * 1000;
   say(
-    `  in-process: check + features + 150-tree model + calibration of one game: ${predictUs.toFixed(1)} µs`,
+    `  in-process, one game: ${predictUs.toFixed(1)} µs for check + features + 150-tree model + calibration (features ${featuresUs.toFixed(1)} µs, trees ${modelUs.toFixed(1)} µs)`,
   );
 
   const started = await startService(world.trackingUri, world.dataDir);
@@ -231,6 +260,8 @@ try {
       service_p50_ms: round(histogramQuantile(metrics, 0.5) * 1000),
       service_p99_ms: round(histogramQuantile(metrics, 0.99) * 1000),
       predict_us: round(predictUs, 1),
+      features_us: round(featuresUs, 1),
+      trees_us: round(modelUs, 1),
     })}\n`,
   );
   await world.store.close();

@@ -23,95 +23,78 @@ export interface ServingMetrics {
 export function createServingMetrics(): ServingMetrics {
   const registry = new Registry();
   const registers = [registry];
+  const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
+    new Counter<L>({ name, help, labelNames, registers });
+  const gauge = <L extends string>(name: string, help: string, labelNames: L[]) =>
+    new Gauge<L>({ name, help, labelNames, registers });
+  const histogram = <L extends string>(name: string, help: string, labelNames: L[], buckets: number[]) =>
+    new Histogram<L>({ name, help, labelNames, buckets, registers });
   return {
     registry,
-    requests: new Counter({
-      name: 'propflow_serving_requests_total',
-      help: 'HTTP requests by route, method, status and the model version that answered',
-      labelNames: ['route', 'method', 'status', 'model_version'],
-      registers,
-    }),
-    latency: new Histogram({
-      name: 'propflow_serving_request_duration_seconds',
-      help: 'Time from request to response, by route and model version',
-      labelNames: ['route', 'model_version'],
-      buckets: [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
-      registers,
-    }),
-    predictions: new Counter({
-      name: 'propflow_serving_predictions_total',
-      help: 'Games predicted, by model version',
-      labelNames: ['model_version'],
-      registers,
-    }),
-    modelVersion: new Gauge({
-      name: 'propflow_serving_model_version',
-      help: 'The registered model version being served',
-      labelNames: ['model'],
-      registers,
-    }),
-    modelInfo: new Gauge({
-      name: 'propflow_serving_model_info',
-      help: '1 for the model version being served (run id as a label)',
-      labelNames: ['model', 'version', 'run_id'],
-      registers,
-    }),
-    swaps: new Counter({
-      name: 'propflow_serving_model_swaps_total',
-      help: 'Hot swaps to another model version',
-      labelNames: ['model'],
-      registers,
-    }),
-    failedLoads: new Counter({
-      name: 'propflow_serving_model_load_failures_total',
-      help: 'Model versions that failed to load or check (the previous version kept serving)',
-      labelNames: ['model'],
-      registers,
-    }),
-    lastLoadFailed: new Gauge({
-      name: 'propflow_serving_model_load_failed',
-      help: '1 while the latest attempt to load the registry version failed',
-      labelNames: ['model'],
-      registers,
-    }),
-    alert: new Gauge({
-      name: 'propflow_serving_degradation_alert',
-      help: '1 while a model version breaks the degradation rule',
-      labelNames: ['model', 'version'],
-      registers,
-    }),
-    liveMae: new Gauge({
-      name: 'propflow_serving_live_mae',
-      help: 'Live MAE over the rolling window of games with results',
-      labelNames: ['model', 'version'],
-      registers,
-    }),
-    valMae: new Gauge({
-      name: 'propflow_serving_val_mae',
-      help: "The version's validation MAE (run metric val_mae)",
-      labelNames: ['model', 'version'],
-      registers,
-    }),
-    liveGames: new Gauge({
-      name: 'propflow_serving_live_games',
-      help: 'Games with results in the rolling window',
-      labelNames: ['model', 'version'],
-      registers,
-    }),
-    historyEnd: new Gauge({
-      name: 'propflow_serving_history_end_yyyymmdd',
-      help: 'Last game date in the history the service computes features from',
-      registers,
-    }),
-    datasetReloads: new Counter({
-      name: 'propflow_serving_dataset_reloads_total',
-      help: 'Times a newer dataset folder was loaded',
-      registers,
-    }),
-    recorded: new Counter({
-      name: 'propflow_serving_recorded_predictions_total',
-      help: 'Predictions written to the monitoring database',
-      registers,
-    }),
+    requests: counter(
+      'propflow_serving_requests_total',
+      'HTTP requests by route, method, status and the model version that answered',
+      ['route', 'method', 'status', 'model_version'],
+    ),
+    latency: histogram(
+      'propflow_serving_request_duration_seconds',
+      'Time from request to response, by route and model version',
+      ['route', 'model_version'],
+      [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+    ),
+    predictions: counter('propflow_serving_predictions_total', 'Games predicted, by model version', [
+      'model_version',
+    ]),
+    modelVersion: gauge('propflow_serving_model_version', 'The registered model version being served', [
+      'model',
+    ]),
+    modelInfo: gauge(
+      'propflow_serving_model_info',
+      '1 for the model version being served (run id as a label)',
+      ['model', 'version', 'run_id'],
+    ),
+    swaps: counter('propflow_serving_model_swaps_total', 'Hot swaps to another model version', ['model']),
+    failedLoads: counter(
+      'propflow_serving_model_load_failures_total',
+      'Model versions that failed to load or check (the previous version kept serving)',
+      ['model'],
+    ),
+    lastLoadFailed: gauge(
+      'propflow_serving_model_load_failed',
+      '1 while the latest attempt to load the registry version failed',
+      ['model'],
+    ),
+    alert: gauge(
+      'propflow_serving_degradation_alert',
+      '1 while a model version breaks the degradation rule',
+      ['model', 'version'],
+    ),
+    liveMae: gauge('propflow_serving_live_mae', 'Live MAE over the rolling window of games with results', [
+      'model',
+      'version',
+    ]),
+    valMae: gauge('propflow_serving_val_mae', "The version's validation MAE (run metric val_mae)", [
+      'model',
+      'version',
+    ]),
+    liveGames: gauge('propflow_serving_live_games', 'Games with results in the rolling window', [
+      'model',
+      'version',
+    ]),
+    historyEnd: gauge(
+      'propflow_serving_history_end_yyyymmdd',
+      'Last game date in the history the service computes features from',
+      [],
+    ),
+    datasetReloads: counter(
+      'propflow_serving_dataset_reloads_total',
+      'Times a newer dataset folder was loaded',
+      [],
+    ),
+    recorded: counter(
+      'propflow_serving_recorded_predictions_total',
+      'Predictions written to the monitoring database',
+      [],
+    ),
   };
 }

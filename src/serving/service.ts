@@ -8,7 +8,7 @@
  * beside the current one (load, check, prepare features) and then replaces one reference.
  */
 import { randomUUID } from 'node:crypto';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { formatDay, parseIsoDay } from '../data/index.js';
 import { InvalidParameterError, NotFoundError, toPropflowError } from '../errors.js';
 import { prepareUpcomingFeatures } from '../features/index.js';
@@ -338,6 +338,63 @@ export class PredictionService {
     };
   }
 
+  /** `POST /v1/predictions`: check, predict and record with ONE snapshot. */
+  private async predictions(c: Context<Env>): Promise<Response> {
+    const m = this.metrics;
+    const s = this.snapshot; // ONE snapshot for the whole request
+    c.set('modelVersion', s.model.version);
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      throw new RequestError([
+        {
+          index: null,
+          field: 'body',
+          message: 'is not valid JSON; send {"games": [...]} with content-type application/json',
+        },
+      ]);
+    }
+    const games = parseRequest(body, s.data);
+    const predictions = predictGames(s, games);
+    const requestId = c.req.header('x-request-id') ?? randomUUID();
+    m.predictions.inc({ model_version: s.model.version }, predictions.length);
+    const recorder = this.options.recorder;
+    if (recorder) {
+      const now = Date.now();
+      recorder.record(
+        predictions.map((p, i) => ({
+          requestId,
+          servedAt: now,
+          modelName: s.model.name,
+          modelVersion: s.model.version,
+          runId: s.model.runId,
+          playerId: p.player_id,
+          day: parseIsoDay(p.game_date),
+          team: p.team,
+          opponent: p.opponent,
+          home: p.home,
+          line: p.line,
+          prediction: p.prediction,
+          pOver: p.p_over,
+          inactive: games[i]!.inactive ?? null,
+        })),
+      );
+      m.recorded.inc(predictions.length);
+    }
+    const anyInactive = games.some((g) => g.inactive && g.inactive.length > 0);
+    return c.json({
+      request_id: requestId,
+      model: { name: s.model.name, version: s.model.version, run_id: s.model.runId },
+      predictions,
+      ...(anyInactive
+        ? {
+            note: `inactive lists are recorded; feature set ${s.model.featureSet.name} has no teammate-availability feature, so they do not change the predictions`,
+          }
+        : {}),
+    });
+  }
+
   private buildApp(): Hono<Env> {
     const app = new Hono<Env>();
     const m = this.metrics;
@@ -369,60 +426,7 @@ export class PredictionService {
       c.header('content-type', m.registry.contentType);
       return c.body(await m.registry.metrics());
     });
-    app.post('/v1/predictions', async (c) => {
-      const s = this.snapshot; // ONE snapshot for the whole request
-      c.set('modelVersion', s.model.version);
-      let body: unknown;
-      try {
-        body = await c.req.json();
-      } catch {
-        throw new RequestError([
-          {
-            index: null,
-            field: 'body',
-            message: 'is not valid JSON; send {"games": [...]} with content-type application/json',
-          },
-        ]);
-      }
-      const games = parseRequest(body, s.data);
-      const predictions = predictGames(s, games);
-      const requestId = c.req.header('x-request-id') ?? randomUUID();
-      m.predictions.inc({ model_version: s.model.version }, predictions.length);
-      const recorder = this.options.recorder;
-      if (recorder) {
-        const now = Date.now();
-        recorder.record(
-          predictions.map((p, i) => ({
-            requestId,
-            servedAt: now,
-            modelName: s.model.name,
-            modelVersion: s.model.version,
-            runId: s.model.runId,
-            playerId: p.player_id,
-            day: parseIsoDay(p.game_date),
-            team: p.team,
-            opponent: p.opponent,
-            home: p.home,
-            line: p.line,
-            prediction: p.prediction,
-            pOver: p.p_over,
-            inactive: games[i]!.inactive ?? null,
-          })),
-        );
-        m.recorded.inc(predictions.length);
-      }
-      const anyInactive = games.some((g) => g.inactive && g.inactive.length > 0);
-      return c.json({
-        request_id: requestId,
-        model: { name: s.model.name, version: s.model.version, run_id: s.model.runId },
-        predictions,
-        ...(anyInactive
-          ? {
-              note: `inactive lists are recorded; feature set ${s.model.featureSet.name} has no teammate-availability feature, so they do not change the predictions`,
-            }
-          : {}),
-      });
-    });
+    app.post('/v1/predictions', (c) => this.predictions(c));
     app.notFound((c) =>
       c.json(
         {

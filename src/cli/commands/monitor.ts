@@ -98,119 +98,125 @@ export function define(program: Command): void {
       .option('--auto-rollback', 'roll the registry back when the Production version breaks the rule')
       .option('--alert-webhook <url>', 'POST each alert as JSON to this URL')
       .option('--actor <name>', 'who a rollback is recorded as'),
-  ).action(async (flags: IngestFlags) => {
-    const { openStore, resolveTrackingUri } = await import('../../tracking/index.js');
-    const { loadServingData, parseRule, PredictionRecorder, runMonitoring } = await import(
-      '../../serving/index.js'
-    );
-    const rule = parseRule(flags.degradation);
-    const uri = resolveTrackingUri(flags.trackingUri);
-    process.stderr.write(`store: ${uri}\n`);
-    const data = loadServingData(flags.data);
-    const recorder = new PredictionRecorder(flags.monitorDb, { readOnly: false });
-    const store = await openStore(uri);
-    try {
-      const log = (level: string, message: string) => process.stderr.write(`${level} ${message}\n`);
-      const report = await runMonitoring(
-        {
-          store,
-          recorder,
-          rule,
-          autoRollback: flags.autoRollback ?? false,
-          ...(flags.alertWebhook ? { webhook: flags.alertWebhook } : {}),
-          ...(flags.actor ? { actor: flags.actor } : {}),
-          log,
-        },
-        data.players,
-      );
-      if (flags.json) {
-        (await import('../output.js')).printJson({
-          store: uri,
-          monitor_db: recorder.path,
-          joined: report.joined,
-          did_not_play: report.didNotPlay,
-          logged_points: report.loggedPoints,
-          versions: report.versions.map(statusJson),
-          new_alerts: report.newAlerts,
-          rollbacks: report.rollbacks.map((r) => ({
-            name: r.name,
-            from: r.from,
-            to: r.to,
-            reason: r.reason,
-          })),
-        });
-      } else {
-        process.stdout.write(
-          `joined ${report.joined} results (${report.didNotPlay} predicted games the player did not play); logged ${report.loggedPoints} metric points to NBA_Props_Model/Monitoring\n`,
-        );
-        process.stdout.write(`${await statusTable(report.versions)}\n`);
-        for (const a of report.newAlerts)
-          process.stdout.write(`ALERT v${a.modelVersion}: ${a.message}; ${a.action}\n`);
-      }
-      if (report.versions.some((v) => v.degraded)) process.exitCode = 3;
-    } finally {
-      recorder.close();
-      await store.close();
-    }
-  });
+  ).action(ingest);
 
   common(
     monitor.command('status').description('live vs validation MAE per served version, and the last alerts'),
-  ).action(async (flags: MonitorFlags) => {
-    const { existsSync } = await import('node:fs');
-    const { InvalidParameterError } = await import('../../errors.js');
-    const { openStore, resolveTrackingUri } = await import('../../tracking/index.js');
-    const { monitorStatus, parseRule, PredictionRecorder } = await import('../../serving/index.js');
-    const rule = parseRule(flags.degradation);
-    const uri = resolveTrackingUri(flags.trackingUri);
-    process.stderr.write(`store: ${uri}\n`);
-    if (!existsSync(flags.monitorDb)) {
-      throw new InvalidParameterError(
-        `No monitoring database at ${flags.monitorDb}: run \`propflow serve\` (it records there) or pass --monitor-db PATH.`,
+  ).action(status);
+}
+
+/** `monitor ingest`: join results, log live MAE, apply the rule. */
+async function ingest(flags: IngestFlags): Promise<void> {
+  const { openStore, resolveTrackingUri } = await import('../../tracking/index.js');
+  const { loadServingData, parseRule, PredictionRecorder, runMonitoring } = await import(
+    '../../serving/index.js'
+  );
+  const rule = parseRule(flags.degradation);
+  const uri = resolveTrackingUri(flags.trackingUri);
+  process.stderr.write(`store: ${uri}\n`);
+  const data = loadServingData(flags.data);
+  const recorder = new PredictionRecorder(flags.monitorDb, { readOnly: false });
+  const store = await openStore(uri);
+  try {
+    const log = (level: string, message: string) => process.stderr.write(`${level} ${message}\n`);
+    const report = await runMonitoring(
+      {
+        store,
+        recorder,
+        rule,
+        autoRollback: flags.autoRollback ?? false,
+        ...(flags.alertWebhook ? { webhook: flags.alertWebhook } : {}),
+        ...(flags.actor ? { actor: flags.actor } : {}),
+        log,
+      },
+      data.players,
+    );
+    if (flags.json) {
+      (await import('../output.js')).printJson({
+        store: uri,
+        monitor_db: recorder.path,
+        joined: report.joined,
+        did_not_play: report.didNotPlay,
+        logged_points: report.loggedPoints,
+        versions: report.versions.map(statusJson),
+        new_alerts: report.newAlerts,
+        rollbacks: report.rollbacks.map((r) => ({
+          name: r.name,
+          from: r.from,
+          to: r.to,
+          reason: r.reason,
+        })),
+      });
+    } else {
+      process.stdout.write(
+        `joined ${report.joined} results (${report.didNotPlay} predicted games the player did not play); logged ${report.loggedPoints} metric points to NBA_Props_Model/Monitoring\n`,
+      );
+      process.stdout.write(`${await statusTable(report.versions)}\n`);
+      for (const a of report.newAlerts)
+        process.stdout.write(`ALERT v${a.modelVersion}: ${a.message}; ${a.action}\n`);
+    }
+    if (report.versions.some((v) => v.degraded)) process.exitCode = 3;
+  } finally {
+    recorder.close();
+    await store.close();
+  }
+}
+
+/** `monitor status`: read-only view of the records and the alerts. */
+async function status(flags: MonitorFlags): Promise<void> {
+  const { existsSync } = await import('node:fs');
+  const { InvalidParameterError } = await import('../../errors.js');
+  const { openStore, resolveTrackingUri } = await import('../../tracking/index.js');
+  const { monitorStatus, parseRule, PredictionRecorder } = await import('../../serving/index.js');
+  const rule = parseRule(flags.degradation);
+  const uri = resolveTrackingUri(flags.trackingUri);
+  process.stderr.write(`store: ${uri}\n`);
+  if (!existsSync(flags.monitorDb)) {
+    throw new InvalidParameterError(
+      `No monitoring database at ${flags.monitorDb}: run \`propflow serve\` (it records there) or pass --monitor-db PATH.`,
+    );
+  }
+  const recorder = new PredictionRecorder(flags.monitorDb, { readOnly: true });
+  const store = await openStore(uri);
+  try {
+    const versions = await monitorStatus(store, recorder, rule);
+    const counts = recorder.counts();
+    const alerts = recorder.alerts(10);
+    if (flags.json) {
+      (await import('../output.js')).printJson({
+        store: uri,
+        monitor_db: recorder.path,
+        rule: rule.text,
+        versions: versions.map((v) => {
+          const c = counts.find((k) => k.modelName === v.model && k.modelVersion === v.version);
+          return { ...statusJson(v), served: c?.served ?? 0, waiting_for_results: c?.open ?? 0 };
+        }),
+        alerts: alerts.map((a) => ({
+          id: a.id,
+          time: a.time,
+          model: a.modelName,
+          version: a.modelVersion,
+          live_mae: a.liveMae,
+          val_mae: a.valMae,
+          threshold: a.threshold,
+          n_games: a.nGames,
+          action: a.action,
+          message: a.message,
+        })),
+      });
+      return;
+    }
+    process.stdout.write(`rule: ${rule.text}\n${await statusTable(versions)}\n`);
+    for (const c of counts) {
+      process.stdout.write(
+        `  ${c.modelName} v${c.modelVersion}: ${c.served} served, ${c.open} waiting for results\n`,
       );
     }
-    const recorder = new PredictionRecorder(flags.monitorDb, { readOnly: true });
-    const store = await openStore(uri);
-    try {
-      const versions = await monitorStatus(store, recorder, rule);
-      const counts = recorder.counts();
-      const alerts = recorder.alerts(10);
-      if (flags.json) {
-        (await import('../output.js')).printJson({
-          store: uri,
-          monitor_db: recorder.path,
-          rule: rule.text,
-          versions: versions.map((v) => {
-            const c = counts.find((k) => k.modelName === v.model && k.modelVersion === v.version);
-            return { ...statusJson(v), served: c?.served ?? 0, waiting_for_results: c?.open ?? 0 };
-          }),
-          alerts: alerts.map((a) => ({
-            id: a.id,
-            time: a.time,
-            model: a.modelName,
-            version: a.modelVersion,
-            live_mae: a.liveMae,
-            val_mae: a.valMae,
-            threshold: a.threshold,
-            n_games: a.nGames,
-            action: a.action,
-            message: a.message,
-          })),
-        });
-        return;
-      }
-      process.stdout.write(`rule: ${rule.text}\n${await statusTable(versions)}\n`);
-      for (const c of counts) {
-        process.stdout.write(
-          `  ${c.modelName} v${c.modelVersion}: ${c.served} served, ${c.open} waiting for results\n`,
-        );
-      }
-      process.stdout.write(alerts.length === 0 ? 'no alerts\n' : 'last alerts:\n');
-      for (const a of alerts)
-        process.stdout.write(`  ${a.time} v${a.modelVersion}: ${a.message}; ${a.action}\n`);
-    } finally {
-      recorder.close();
-      await store.close();
-    }
-  });
+    process.stdout.write(alerts.length === 0 ? 'no alerts\n' : 'last alerts:\n');
+    for (const a of alerts)
+      process.stdout.write(`  ${a.time} v${a.modelVersion}: ${a.message}; ${a.action}\n`);
+  } finally {
+    recorder.close();
+    await store.close();
+  }
 }
