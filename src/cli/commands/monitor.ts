@@ -166,7 +166,9 @@ async function ingest(flags: IngestFlags): Promise<void> {
 async function status(flags: MonitorFlags): Promise<void> {
   const { existsSync } = await import('node:fs');
   const { InvalidParameterError } = await import('../../errors.js');
-  const { openStore, resolveTrackingUri } = await import('../../tracking/index.js');
+  const { openStore, resolveTrackingUri, sqlitePathFromUri, trackingUriKind } = await import(
+    '../../tracking/index.js'
+  );
   const { monitorStatus, parseRule, PredictionRecorder } = await import('../../serving/index.js');
   const rule = parseRule(flags.degradation);
   const uri = resolveTrackingUri(flags.trackingUri);
@@ -174,6 +176,12 @@ async function status(flags: MonitorFlags): Promise<void> {
   if (!existsSync(flags.monitorDb)) {
     throw new InvalidParameterError(
       `No monitoring database at ${flags.monitorDb}: run \`propflow serve\` (it records there) or pass --monitor-db PATH.`,
+    );
+  }
+  // read-only: an embedded store that does not exist is not created
+  if (trackingUriKind(uri) === 'sqlite' && !existsSync(sqlitePathFromUri(uri))) {
+    throw new InvalidParameterError(
+      `No tracking store at ${sqlitePathFromUri(uri)}: pass the one the service used with --tracking-uri.`,
     );
   }
   const recorder = new PredictionRecorder(flags.monitorDb, { readOnly: true });
