@@ -23,6 +23,7 @@ import { ModelRegistry } from '../src/registry/index.js';
 import {
   loadServedModel,
   loadServingData,
+  PredictionRecorder,
   parseRequest,
   predictGames,
   predictPra,
@@ -183,10 +184,13 @@ try {
   );
 
   // warm-up (JIT, connections), not measured
+  let answered = 0;
   const warmEnd = performance.now() + 1500;
   await Promise.all(
     Array.from({ length: clients }, async (_, k) => {
-      for (let i = k; performance.now() < warmEnd; i += clients) await post(url, games[i % games.length]!);
+      for (let i = k; performance.now() < warmEnd; i += clients) {
+        if ((await post(url, games[i % games.length]!)).status === 200) answered++;
+      }
     }),
   );
 
@@ -218,6 +222,7 @@ try {
             if (failures.length < 5) failures.push(`${res.status} ${res.text.slice(0, 200)}`);
             continue;
           }
+          answered++;
           const body = JSON.parse(res.text) as {
             model: { version: string };
             predictions: Array<{ model_version: string }>;
@@ -239,6 +244,16 @@ try {
   const swaps = Number(
     /propflow_serving_model_swaps_total\{model="NBAPropsModel"\} (\d+)/.exec(metrics)?.[1] ?? 0,
   );
+  // stop the service (graceful: it writes its pending records) and count what it recorded
+  const closed = new Promise((r) => child!.once('close', r));
+  child.kill('SIGTERM');
+  await closed;
+  const recorder = new PredictionRecorder(path.join(dir, 'serving.db'), { readOnly: true });
+  const recorded = recorder.counts().reduce((a, c) => a + c.served, 0);
+  recorder.close();
+  say(
+    `  recorded ${recorded.toLocaleString('en-US')} predictions for ${answered.toLocaleString('en-US')} answered requests (warm-up included)`,
+  );
   const sorted = Float64Array.from(latencies).sort();
   const round = (x: number, d = 3) => Number(x.toFixed(d));
   for (const f of failures) say(`  failure: ${f}`);
@@ -255,6 +270,7 @@ try {
       swaps,
       mixed,
       requests: latencies.length,
+      recorded,
       clients,
       seconds: round(wall, 1),
       service_p50_ms: round(histogramQuantile(metrics, 0.5) * 1000),

@@ -40,7 +40,10 @@ export function createServingMetrics(): ServingMetrics {
       'propflow_serving_request_duration_seconds',
       'Time from request to response, by route and model version',
       ['route', 'model_version'],
-      [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+      [
+        0.0001, 0.0002, 0.0003, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 1,
+        5,
+      ],
     ),
     predictions: counter('propflow_serving_predictions_total', 'Games predicted, by model version', [
       'model_version',

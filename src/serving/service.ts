@@ -9,16 +9,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { formatDay, parseIsoDay } from '../data/index.js';
 import { InvalidParameterError, NotFoundError, toPropflowError } from '../errors.js';
 import { prepareUpcomingFeatures } from '../features/index.js';
+import { GbdtModel } from '../models/index.js';
 import { PRODUCTION_ALIAS } from '../registry/index.js';
 import type { ModelVersion, TrackingStore } from '../tracking/index.js';
 import { datasetStamp, loadServingData, type ServingData } from './data.js';
 import { createServingMetrics, type ServingMetrics } from './metrics.js';
 import { loadServedModel, type ServedModel } from './model.js';
 import { type Log, type MonitorReport, runMonitoring } from './monitor.js';
-import { parseRequest, predictGames, RequestError, type Snapshot } from './predict.js';
+import { MAX_GAMES, parseRequest, predictGames, RequestError, type Snapshot } from './predict.js';
 import type { PredictionRecorder } from './recorder.js';
 import type { DegradationRule } from './rule.js';
 
@@ -40,6 +42,9 @@ export interface ServiceOptions {
   monitor?: { rule: DegradationRule; autoRollback: boolean; webhook?: string; actor?: string } | null;
   log?: Log;
 }
+
+/** Largest request body (1,000 games take about 150 KB). */
+const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Per-request variables: the model version that answered (for the metrics labels). */
 type Env = { Variables: { modelVersion?: string } };
@@ -317,7 +322,7 @@ export class PredictionService {
       stage_when_loaded: m.stage,
       source: m.source,
       model_uuid: m.modelUuid,
-      model_type: m.model.constructor.name === 'GbdtModel' ? 'gbdt' : 'two_stage',
+      model_type: m.model instanceof GbdtModel ? 'gbdt' : 'two_stage',
       trained_until: m.trainedUntil,
       feature_set: {
         name: m.featureSet.name,
@@ -426,7 +431,21 @@ export class PredictionService {
       c.header('content-type', m.registry.contentType);
       return c.body(await m.registry.metrics());
     });
-    app.post('/v1/predictions', (c) => this.predictions(c));
+    app.post(
+      '/v1/predictions',
+      bodyLimit({
+        maxSize: MAX_BODY_BYTES,
+        onError: (c) =>
+          c.json(
+            {
+              error_code: 'RESOURCE_EXHAUSTED',
+              message: `body: larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB; send at most ${MAX_GAMES} games a request`,
+            },
+            413,
+          ),
+      }),
+      (c) => this.predictions(c),
+    );
     app.notFound((c) =>
       c.json(
         {

@@ -119,6 +119,7 @@ describe('POST /v1/predictions', () => {
       [{ games: [{ ...good, opponent: good.team }] }, 400, /games\[0\]\.opponent: must differ/],
       [{ games: [{ ...good, inactive: [good.player_id] }] }, 400, /games\[0\]\.inactive: lists player/],
       [{ games: [{ ...good, minutes: 30 }] }, 400, /games\[0\]\.minutes: unknown field/],
+      [{ games: [good], pad: 'x'.repeat(2_000_000) }, 413, /body: larger than 1 MiB/],
     ];
     for (const [body, status, message] of cases) {
       const res = await post(body);
