@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- serve [--seconds 20] [--clients 16]`: `propflow serve` in a child process
+ * `npm run bench -- serve [--seconds 20] [--clients 16] [--profile DIR]`: `propflow serve` in a child process
  * on loopback over a two-season synthetic league (history to mid second season) and a
  * registry with demo-sized models (150 trees, depth 6); `clients` concurrent keep-alive HTTP
  * clients in this process send single-game requests (with a line, so P(over) is computed)
@@ -38,6 +38,9 @@ function arg(name: string, fallback: number): number {
 }
 
 const seconds = arg('seconds', 20);
+/** `--profile DIR`: write a V8 CPU profile of the service there (for what dominates the latency). */
+const profileAt = process.argv.indexOf('--profile');
+const profileDir = profileAt >= 0 ? path.resolve(process.argv[profileAt + 1] ?? '.') : null;
 const clients = arg('clients', 16);
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(path.join(tmpdir(), 'pf-bench-serve-'));
@@ -47,6 +50,7 @@ function startService(trackingUri: string, dataDir: string): Promise<{ child: Ch
   const child = spawn(
     process.execPath,
     [
+      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
       path.join(root, 'bin', 'propflow.js'),
       'serve',
       '--tracking-uri',

@@ -180,7 +180,11 @@ export class PredictionService {
   private schedule(): void {
     if (this.closed) return;
     this.timer = setTimeout(() => {
-      this.tick().finally(() => this.schedule());
+      this.tick()
+        .catch((err: unknown) =>
+          this.log('error', `background check failed (will retry): ${toPropflowError(err).message}`),
+        )
+        .finally(() => this.schedule());
     }, this.options.pollMs ?? 2000);
     this.timer.unref();
   }
