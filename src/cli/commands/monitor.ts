@@ -33,18 +33,8 @@ async function statusTable(versions: VersionStatus[]): Promise<string> {
   const { default: Table } = await import('cli-table3');
   const plain = !process.stdout.isTTY || Boolean(process.env['NO_COLOR']);
   const t = new Table({
-    head: [
-      'model',
-      'ver',
-      'stage',
-      'val_mae',
-      'live_mae',
-      'threshold',
-      'window',
-      'games',
-      'last day',
-      'state',
-    ],
+    // games: in the rolling window / with results in all
+    head: ['model', 'v', 'stage', 'val_mae', 'live_mae', 'limit', 'games', 'last day', 'state'],
     ...(plain && { style: { head: [], border: [] } }),
   });
   for (const v of versions) {
@@ -55,10 +45,9 @@ async function statusTable(versions: VersionStatus[]): Promise<string> {
       fmt(v.valMae),
       fmt(v.liveMae),
       fmt(v.threshold),
-      v.windowGames,
-      v.totalGames,
+      `${v.windowGames}/${v.totalGames}`,
       v.lastDay ?? '',
-      v.degraded ? 'DEGRADED' : v.liveMae === null ? 'no results' : 'ok',
+      v.degraded ? 'DEGRADED' : v.liveMae === null ? 'waiting' : 'ok',
     ]);
   }
   return t.toString();
