@@ -3,6 +3,7 @@
  * works as pasted, graceful SIGTERM, a clear start-up error, and the monitor commands.
  */
 import { type ChildProcess, execFile, execSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -121,6 +122,11 @@ it('serves with no --data (dataset_dir of training_info.json); the printed curl 
   const table = await cli(['monitor', 'status', '--monitor-db', db, '--tracking-uri', world.trackingUri]);
   expect(table.stdout).toMatch(/val_mae/);
   expect(table.stderr).toMatch(/^store: sqlite:/);
+  // read-only: a store that does not exist is an error and is not created
+  const noStore = path.join(world.root, 'absent', 'tracking.db');
+  const ro = await cli(['monitor', 'status', '--monitor-db', db, '--tracking-uri', `sqlite:///${noStore}`]);
+  expect(ro.code).toBe(2);
+  expect(existsSync(noStore)).toBe(false);
   const missing = await cli(['monitor', 'status', '--monitor-db', path.join(world.root, 'nope.db')]);
   expect(missing.code).toBe(2);
   expect(missing.stderr).toMatch(/No monitoring database/);

@@ -102,7 +102,7 @@ async function ingest(flags: IngestFlags): Promise<void> {
   );
   const rule = parseRule(flags.degradation);
   const uri = resolveTrackingUri(flags.trackingUri);
-  process.stderr.write(`store: ${uri}\n`);
+  (await import('../output.js')).announceStore(uri);
   const data = loadServingData(flags.data);
   const recorder = new PredictionRecorder(flags.monitorDb, { readOnly: false });
   const store = await openStore(uri);
@@ -121,21 +121,23 @@ async function ingest(flags: IngestFlags): Promise<void> {
       data.players,
     );
     if (flags.json) {
-      (await import('../output.js')).printJson({
-        store: uri,
-        monitor_db: recorder.path,
-        joined: report.joined,
-        did_not_play: report.didNotPlay,
-        logged_points: report.loggedPoints,
-        versions: report.versions.map(statusJson),
-        new_alerts: report.newAlerts,
-        rollbacks: report.rollbacks.map((r) => ({
-          name: r.name,
-          from: r.from,
-          to: r.to,
-          reason: r.reason,
-        })),
-      });
+      (await import('../output.js')).printJson(
+        {
+          monitor_db: recorder.path,
+          joined: report.joined,
+          did_not_play: report.didNotPlay,
+          logged_points: report.loggedPoints,
+          versions: report.versions.map(statusJson),
+          new_alerts: report.newAlerts,
+          rollbacks: report.rollbacks.map((r) => ({
+            name: r.name,
+            from: r.from,
+            to: r.to,
+            reason: r.reason,
+          })),
+        },
+        { store: uri },
+      );
     } else {
       process.stdout.write(
         `joined ${report.joined} results (${report.didNotPlay} predicted games the player did not play); logged ${report.loggedPoints} metric points to NBA_Props_Model/Monitoring\n`,
@@ -144,7 +146,7 @@ async function ingest(flags: IngestFlags): Promise<void> {
       for (const a of report.newAlerts)
         process.stdout.write(`ALERT v${a.modelVersion}: ${a.message}; ${a.action}\n`);
     }
-    if (report.versions.some((v) => v.degraded)) process.exitCode = 3;
+    if (report.versions.some((v) => v.degraded)) (await import('../output.js')).checkFailed();
   } finally {
     recorder.close();
     await store.close();
@@ -155,52 +157,50 @@ async function ingest(flags: IngestFlags): Promise<void> {
 async function status(flags: MonitorFlags): Promise<void> {
   const { existsSync } = await import('node:fs');
   const { InvalidParameterError } = await import('../../errors.js');
-  const { openStore, resolveTrackingUri, sqlitePathFromUri, trackingUriKind } = await import(
-    '../../tracking/index.js'
-  );
+  const { openStore, resolveTrackingUri } = await import('../../tracking/index.js');
   const { monitorStatus, parseRule, PredictionRecorder } = await import('../../serving/index.js');
   const rule = parseRule(flags.degradation);
   const uri = resolveTrackingUri(flags.trackingUri);
-  process.stderr.write(`store: ${uri}\n`);
+  (await import('../output.js')).announceStore(uri);
   if (!existsSync(flags.monitorDb)) {
     throw new InvalidParameterError(
       `No monitoring database at ${flags.monitorDb}: run \`propflow serve\` (it records there) or pass --monitor-db PATH.`,
     );
   }
-  // read-only: an embedded store that does not exist is not created
-  if (trackingUriKind(uri) === 'sqlite' && !existsSync(sqlitePathFromUri(uri))) {
-    throw new InvalidParameterError(
-      `No tracking store at ${sqlitePathFromUri(uri)}: pass the one the service used with --tracking-uri.`,
-    );
-  }
   const recorder = new PredictionRecorder(flags.monitorDb, { readOnly: true });
-  const store = await openStore(uri);
+  // read-only: a missing embedded store is an error, nothing is created
+  const store = await openStore(uri, { readOnly: true }).catch((err: unknown) => {
+    recorder.close();
+    throw err;
+  });
   try {
     const versions = await monitorStatus(store, recorder, rule);
     const counts = recorder.counts();
     const alerts = recorder.alerts(10);
     if (flags.json) {
-      (await import('../output.js')).printJson({
-        store: uri,
-        monitor_db: recorder.path,
-        rule: rule.text,
-        versions: versions.map((v) => {
-          const c = counts.find((k) => k.modelName === v.model && k.modelVersion === v.version);
-          return { ...statusJson(v), served: c?.served ?? 0, waiting_for_results: c?.open ?? 0 };
-        }),
-        alerts: alerts.map((a) => ({
-          id: a.id,
-          time: a.time,
-          model: a.modelName,
-          version: a.modelVersion,
-          live_mae: a.liveMae,
-          val_mae: a.valMae,
-          threshold: a.threshold,
-          n_games: a.nGames,
-          action: a.action,
-          message: a.message,
-        })),
-      });
+      (await import('../output.js')).printJson(
+        {
+          monitor_db: recorder.path,
+          rule: rule.text,
+          versions: versions.map((v) => {
+            const c = counts.find((k) => k.modelName === v.model && k.modelVersion === v.version);
+            return { ...statusJson(v), served: c?.served ?? 0, waiting_for_results: c?.open ?? 0 };
+          }),
+          alerts: alerts.map((a) => ({
+            id: a.id,
+            time: a.time,
+            model: a.modelName,
+            version: a.modelVersion,
+            live_mae: a.liveMae,
+            val_mae: a.valMae,
+            threshold: a.threshold,
+            n_games: a.nGames,
+            action: a.action,
+            message: a.message,
+          })),
+        },
+        { store: uri },
+      );
       return;
     }
     process.stdout.write(`rule: ${rule.text}\n${await statusTable(versions)}\n`);

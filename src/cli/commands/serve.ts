@@ -76,7 +76,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
   const rule = parseRule(flags.degradation);
   const pollMs = positive('--poll-seconds', flags.pollSeconds) * 1000;
   const trackingUri = resolveTrackingUri(flags.trackingUri);
-  process.stderr.write(`store: ${trackingUri}\n`);
+  (await import('../output.js')).announceStore(trackingUri);
   const log = (level: string, message: string) =>
     process.stderr.write(`${new Date().toISOString()} ${level} ${message}\n`);
   const running = await startServing({
