@@ -19,6 +19,8 @@ const COMMANDS: ReadonlyArray<() => Promise<{ define(program: Command): void }>>
   () => import('./commands/runs.js'),
   () => import('./commands/experiments.js'),
   () => import('./commands/doctor.js'),
+  () => import('./commands/serve.js'),
+  () => import('./commands/monitor.js'),
 ];
 
 /** Option help: `(required)` for mandatory options, defaults as plain values (`(default: 5000)`). */

@@ -520,6 +520,18 @@ function inputsOf(set: FeatureSet): Set<string> {
   return out;
 }
 
+/** The per-team and per-player history a feature set reads, built once per history. */
+interface PreparedHistory {
+  history: PlayerGames;
+  th: TeamHistory;
+  ph: PlayerHistory;
+}
+
+function prepareHistory(history: PlayerGames, set: FeatureSet): PreparedHistory {
+  const th = buildTeamHistory(history);
+  return { history, th, ph: buildPlayerHistory(history, inputsOf(set), th) };
+}
+
 function compute(
   history: PlayerGames,
   targets: GameKeys,
@@ -528,8 +540,17 @@ function compute(
   inactive?: ReadonlySet<number>,
   lines?: ConsensusLines,
 ): FeatureMatrix {
-  const th = buildTeamHistory(history);
-  const ph = buildPlayerHistory(history, inputsOf(set), th);
+  return computePrepared(prepareHistory(history, set), targets, set, actual, inactive, lines);
+}
+
+function computePrepared(
+  { history, th, ph }: PreparedHistory,
+  targets: GameKeys,
+  set: FeatureSet,
+  actual: { pra?: Float32Array; minutes?: Float32Array },
+  inactive?: ReadonlySet<number>,
+  lines?: ConsensusLines,
+): FeatureMatrix {
   const copts = contextOptions(set);
   const ctx = copts ? gameContext(history, targets, copts, inactive) : null;
   const kernels = set.features.map((f) => compileKernel(f, ph, th, targets, ctx, lines));
@@ -615,4 +636,28 @@ export function buildFeaturesForUpcoming(
     options.inactive ? new Set(options.inactive) : undefined,
     options.lines,
   );
+}
+
+/**
+ * `buildFeaturesForUpcoming` with the history prepared once: the team and player histories are
+ * built here, and each call of the returned function only evaluates the features of its games
+ * (what a prediction service does per request). Same code, same values.
+ */
+export function prepareUpcomingFeatures(
+  history: PlayerGames,
+  set: FeatureSet,
+): (
+  upcoming: GameKeys,
+  options?: { inactive?: Iterable<number>; lines?: ConsensusLines },
+) => FeatureMatrix {
+  const prepared = prepareHistory(history, set);
+  return (upcoming, options = {}) =>
+    computePrepared(
+      prepared,
+      upcoming,
+      set,
+      {},
+      options.inactive ? new Set(options.inactive) : undefined,
+      options.lines,
+    );
 }

@@ -8,6 +8,7 @@ export {
   type FeatureMatrix,
   featureColumn,
   type GameKeys,
+  prepareUpcomingFeatures,
 } from './builder.js';
 export { type ContextOptions, DEFAULT_CONTEXT, type GameContext, gameContext } from './context.js';
 export {
