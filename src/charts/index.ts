@@ -6,3 +6,12 @@
 
 export { type RenderOptions, renderPng, renderSvg } from './render.js';
 export { type ChartSpec, propflowTheme, withTheme } from './theme.js';
+export {
+  type FoldPoint,
+  type FoldSeries,
+  foldMaeSpec,
+  foldPointsFromHistories,
+  type MonitoringPoint,
+  monitoringSpec,
+  yyyymmddToIso,
+} from './folds.js';

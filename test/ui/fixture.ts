@@ -1,0 +1,97 @@
+/**
+ * What the browser tests look at: a store filled by the demo (two runs of a small league, so
+ * two registered versions and a promotion history), an experiment of 1,000 runs (the table's
+ * speed), and a monitoring run in the shape `propflow serve` writes.
+ */
+import { runDemo } from '../../src/pipelines/index.js';
+import { openStore, type TrackingStore } from '../../src/tracking/index.js';
+
+export const BIG_EXPERIMENT = 'NBA_Props_Model/Phase1_Features';
+export const BIG_RUNS = 1000;
+
+/** Two demo runs on a one-season league (a few seconds each), differing in their boosting. */
+export async function fillWithDemo(trackingUri: string): Promise<Array<{ runId: string; nFolds: number }>> {
+  const out = [];
+  for (const [i, learningRate] of [0.2, 0.1].entries()) {
+    const r = await runDemo({
+      trackingUri,
+      seasons: 1,
+      refitEveryDays: 14,
+      gbdt: { nEstimators: 25 + 10 * i, maxDepth: 4, learningRate, minChildWeight: 20, lambda: 1, seed: 0 },
+    });
+    out.push({ runId: r.runId, nFolds: r.validation.nFolds });
+  }
+  return out;
+}
+
+/** `n` finished runs with params, metrics and tags (names in the project's run-name style). */
+export async function fillBigExperiment(store: TrackingStore, n: number): Promise<string> {
+  const experimentId = await store.createExperiment(BIG_EXPERIMENT);
+  const t0 = Date.UTC(2026, 0, 1);
+  for (let i = 0; i < n; i++) {
+    const run = await store.createRun({
+      experimentId,
+      runName: `20260101_p1_f${String(i).padStart(4, '0')}_wfdaily_v1`,
+      startTime: t0 + i * 60_000,
+    });
+    const ts = t0 + i * 60_000 + 1000;
+    await store.logBatch(run.info.runId, {
+      params: [
+        { key: 'feature_set', value: `f${i % 7}` },
+        { key: 'learning_rate', value: String([0.05, 0.08, 0.1][i % 3]) },
+        { key: 'max_depth', value: String(4 + (i % 4)) },
+      ],
+      metrics: [
+        { key: 'val_mae', value: 5 + ((i * 37) % 1000) / 1000, timestamp: ts, step: 0 },
+        { key: 'val_rmse', value: 7 + ((i * 53) % 1000) / 1000, timestamp: ts, step: 0 },
+        { key: 'val_r2', value: 0.5 + ((i * 11) % 100) / 1000, timestamp: ts, step: 0 },
+      ],
+      tags: [{ key: 'propflow.pipeline', value: i % 2 === 0 ? 'walk-forward' : 'two-stage' }],
+    });
+    await store.updateRun(run.info.runId, { status: 'FINISHED', endTime: ts + 1000 });
+  }
+  return experimentId;
+}
+
+/** One monitoring run as the contract has it: metrics at step = YYYYMMDD. */
+export async function fillMonitoring(store: TrackingStore, days: number): Promise<string> {
+  const experimentId = await store.createExperiment('NBA_Props_Model/Monitoring');
+  const run = await store.createRun({
+    experimentId,
+    runName: 'monitor_NBAPropsModel_v1',
+    tags: [
+      { key: 'propflow.monitor.model', value: 'NBAPropsModel' },
+      { key: 'propflow.monitor.version', value: '1' },
+    ],
+  });
+  const metrics = [];
+  for (let d = 0; d < days; d++) {
+    const date = new Date(Date.UTC(2026, 10, 1 + d));
+    const step = Number(date.toISOString().slice(0, 10).replaceAll('-', ''));
+    const ts = date.getTime();
+    const day = 5.2 + 0.6 * Math.sin(d / 2) + d * 0.02;
+    metrics.push(
+      { key: 'live_mae_day', value: day, timestamp: ts, step },
+      { key: 'live_mae', value: 5.3 + d * 0.015, timestamp: ts, step },
+      { key: 'live_n_games', value: 40 + (d % 5), timestamp: ts, step },
+      { key: 'val_mae', value: 5.35, timestamp: ts, step },
+    );
+  }
+  await store.logBatch(run.info.runId, { metrics });
+  await store.updateRun(run.info.runId, { status: 'FINISHED', endTime: Date.now() });
+  return run.info.runId;
+}
+
+export async function fillStore(trackingUri: string) {
+  const demo = await fillWithDemo(trackingUri);
+  const store = await openStore(trackingUri);
+  try {
+    const t = performance.now();
+    const bigExperimentId = await fillBigExperiment(store, BIG_RUNS);
+    const bigSeconds = (performance.now() - t) / 1000;
+    const monitorRunId = await fillMonitoring(store, 30);
+    return { demo, bigExperimentId, bigSeconds, monitorRunId };
+  } finally {
+    await store.close();
+  }
+}
