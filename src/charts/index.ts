@@ -4,8 +4,6 @@
  * on a page are one definition. The only entrance to `charts/`.
  */
 
-export { type RenderOptions, renderPng, renderSvg } from './render.js';
-export { type ChartSpec, propflowTheme, withTheme } from './theme.js';
 export {
   type FoldPoint,
   type FoldSeries,
@@ -15,3 +13,5 @@ export {
   monitoringSpec,
   yyyymmddToIso,
 } from './folds.js';
+export { type RenderOptions, renderPng, renderSvg } from './render.js';
+export { type ChartSpec, propflowTheme, withTheme } from './theme.js';
