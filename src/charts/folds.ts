@@ -105,19 +105,6 @@ export function monitoringSpec(points: readonly MonitoringPoint[], title: string
           range: ['#d62728', '#ff9896', '#1f77b4'],
         },
       },
-      strokeDash: {
-        field: 'series',
-        type: 'nominal',
-        legend: null,
-        scale: {
-          domain: ['live MAE (rolling)', 'live MAE (day)', 'validation MAE'],
-          range: [
-            [1, 0],
-            [3, 3],
-            [6, 3],
-          ],
-        },
-      },
       tooltip: [
         { field: 'date', type: 'temporal', title: 'Day', format: '%Y-%m-%d' },
         { field: 'series', type: 'nominal', title: 'Series' },

@@ -103,6 +103,25 @@ function Evaluation({ version }: { version: ModelVersion }) {
   );
 }
 
+/** What changed: stages for decisions and transitions, the alias and its versions for alias events. */
+function EventWhat({ e }: { e: HistoryEvent }) {
+  if (e.action === 'set_alias' || e.action === 'delete_alias') {
+    const was = e.from ? ` (was v${e.from})` : '';
+    return (
+      <span>
+        @{e.to} {e.action === 'set_alias' ? `→ v${e.version}` : 'removed'}
+        {was}
+      </span>
+    );
+  }
+  return (
+    <span>
+      {e.version !== null && `v${e.version} `}
+      {(e.from !== null || e.to !== null) && `${e.from ?? '—'} → ${e.to ?? '—'}`}
+    </span>
+  );
+}
+
 function Timeline({ events }: { events: HistoryEvent[] }) {
   return (
     <ol className="timeline" data-testid="history">
@@ -112,12 +131,7 @@ function Timeline({ events }: { events: HistoryEvent[] }) {
             #{e.seq} · {e.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z')} · {e.actor}
           </div>
           <div className="what">
-            <strong>{e.action}</strong> {e.version !== null && `v${e.version}`}{' '}
-            {(e.from !== null || e.to !== null) && (
-              <span>
-                {e.from ?? '—'} → {e.to ?? '—'}
-              </span>
-            )}
+            <strong>{e.action}</strong> <EventWhat e={e} />
           </div>
           {e.reason && <div className="reason">“{e.reason}”</div>}
         </li>
