@@ -60,7 +60,13 @@ export function foldMaeSpec(series: readonly FoldSeries[], options: { title?: st
     data: { values },
     mark: { type: 'line', point: { filled: true, size: 45 }, strokeWidth: 1.5 },
     encoding: {
-      x: { field: 'date', type: 'temporal', title: 'Fold date', axis: { format: '%b %d, %Y' } },
+      x: {
+        field: 'date',
+        type: 'temporal',
+        title: 'Fold date',
+        axis: { format: '%b %d, %Y' },
+        scale: { padding: 12 },
+      },
       y: { field: 'mae', type: 'quantitative', title: 'MAE (PRA points)', scale: { zero: false } },
       color: several
         ? { field: 'run', type: 'nominal', title: 'Run', legend: { orient: 'bottom' } }
@@ -93,7 +99,7 @@ export function monitoringSpec(points: readonly MonitoringPoint[], title: string
     data: { values: points.map((p) => ({ ...p })) },
     mark: { type: 'line', point: { filled: true, size: 35 }, strokeWidth: 1.5 },
     encoding: {
-      x: { field: 'date', type: 'temporal', title: 'Day', axis: { format: '%b %d' } },
+      x: { field: 'date', type: 'temporal', title: 'Day', axis: { format: '%b %d' }, scale: { padding: 12 } },
       y: { field: 'mae', type: 'quantitative', title: 'MAE (PRA points)', scale: { zero: false } },
       color: {
         field: 'series',

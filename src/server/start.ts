@@ -22,6 +22,8 @@ export interface StartServerOptions {
   limits?: ServerLimits;
   logger?: Logger;
   version?: string;
+  /** Folder of the built web UI (default `ui/dist` of this package). */
+  uiDist?: string;
 }
 
 export interface RunningServer {
@@ -66,6 +68,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.version ? { version: options.version } : {}),
+    ...(options.uiDist ? { uiDist: options.uiDist } : {}),
   });
   let server: Awaited<ReturnType<typeof listen>>;
   try {

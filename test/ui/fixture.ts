@@ -3,6 +3,7 @@
  * two registered versions and a promotion history), an experiment of 1,000 runs (the table's
  * speed), and a monitoring run in the shape `propflow serve` writes.
  */
+import { foldMaeSpec, foldPointsFromHistories, renderPng } from '../../src/charts/index.js';
 import { runDemo } from '../../src/pipelines/index.js';
 import { openStore, type TrackingStore } from '../../src/tracking/index.js';
 
@@ -82,6 +83,23 @@ export async function fillMonitoring(store: TrackingStore, days: number): Promis
   return run.info.runId;
 }
 
+/** The run's fold chart as a PNG artifact, drawn from the same spec as the run page's chart. */
+export async function logFoldPng(store: TrackingStore, runId: string): Promise<number> {
+  const history = async (key: string) =>
+    (await store.getMetricHistory(runId, key, { maxResults: 10000 })).items.map((m) => ({
+      step: m.step,
+      value: m.value,
+    }));
+  const points = foldPointsFromHistories({
+    fold_mae: await history('fold_mae'),
+    fold_date: await history('fold_date'),
+    fold_n_predictions: await history('fold_n_predictions'),
+  });
+  const spec = foldMaeSpec([{ label: runId, points }], { title: 'Fold MAE by fold date' });
+  await store.logArtifact(runId, 'fold_mae.png', await renderPng({ ...spec, width: 640 } as typeof spec));
+  return points.length;
+}
+
 export async function fillStore(trackingUri: string) {
   const demo = await fillWithDemo(trackingUri);
   const store = await openStore(trackingUri);
@@ -90,6 +108,7 @@ export async function fillStore(trackingUri: string) {
     const bigExperimentId = await fillBigExperiment(store, BIG_RUNS);
     const bigSeconds = (performance.now() - t) / 1000;
     const monitorRunId = await fillMonitoring(store, 30);
+    await logFoldPng(store, demo[0]!.runId);
     return { demo, bigExperimentId, bigSeconds, monitorRunId };
   } finally {
     await store.close();

@@ -132,7 +132,21 @@ const PF = '/ajax-api/propflow';
 
 export const api = {
   whoami: () => request<WhoAmI>('GET', `${PF}/whoami`),
-  experiments: () => request<{ experiments: ExperimentSummary[] }>('GET', `${PF}/experiments`),
+  /** Active experiments with run counts (slow on big stores: it pages through every run). */
+  experimentCounts: () => request<{ experiments: ExperimentSummary[] }>('GET', `${PF}/experiments`),
+  searchExperiments: async (): Promise<Array<{ experiment_id: string; name: string }>> => {
+    const out: Array<{ experiment_id: string; name: string }> = [];
+    let token: string | undefined;
+    do {
+      const page = await request<{
+        experiments?: Array<{ experiment_id: string; name: string }>;
+        next_page_token?: string;
+      }>('POST', `${ML}/experiments/search`, { max_results: 1000, ...(token && { page_token: token }) });
+      out.push(...(page.experiments ?? []));
+      token = page.next_page_token || undefined;
+    } while (token);
+    return out;
+  },
   experimentByName: (name: string) =>
     request<{ experiment: { experiment_id: string; name: string } }>(
       'GET',

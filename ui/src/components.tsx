@@ -1,6 +1,6 @@
 /** Shared pieces: charts (vega-embed), loading/error states, a reason dialog. */
 import { type ReactNode, useEffect, useRef, useState } from 'react';
-import embed, { type Result } from 'vega-embed';
+import type { Result } from 'vega-embed';
 import type { ChartSpec } from '../../src/charts/theme.js';
 import { withTheme } from '../../src/charts/theme.js';
 import { ApiError } from './api.js';
@@ -13,7 +13,10 @@ export function Chart({ spec, testId }: { spec: ChartSpec; testId: string }) {
     if (!ref.current) return;
     let result: Result | undefined;
     let cancelled = false;
-    embed(ref.current, withTheme(spec), { renderer: 'svg', actions: false })
+    const el = ref.current;
+    // vega is most of the bundle: loaded with the first chart, not with the first page.
+    import('vega-embed')
+      .then(({ default: embed }) => embed(el, withTheme(spec), { renderer: 'svg', actions: false }))
       .then((r) => {
         if (cancelled) r.finalize();
         else result = r;

@@ -1,5 +1,5 @@
 /** Home: the experiment tree (the `NBA_Props_Model/…` hierarchy) with run counts, and the runs of one. */
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { api, type ExperimentSummary } from '../api.js';
 import { ErrorBox, Loading, useLoad } from '../components.js';
 import { Link } from '../router.js';
@@ -56,7 +56,7 @@ function TreeView({ node, selected }: { node: TreeNode; selected: string | undef
             <span className="folder">{c.label}</span>
           )}{' '}
           <span className="count" title="runs">
-            {c.total}
+            {Number.isNaN(c.total) ? '…' : c.total}
           </span>
           {c.children.length > 0 && <TreeView node={c} selected={selected} />}
         </li>
@@ -66,26 +66,47 @@ function TreeView({ node, selected }: { node: TreeNode; selected: string | undef
 }
 
 export function ExperimentsPage({ experimentId }: { experimentId: string | undefined }) {
-  const { data, error, loading } = useLoad(() => api.experiments(), []);
-  const tree = useMemo(() => (data ? buildTree(data.experiments) : null), [data]);
+  // Names first (MLflow's experiments/search, fast); the run counts page through every run,
+  // so they are asked for once the runs table has its first page (they share the server).
+  const names = useLoad(() => api.searchExperiments(), []);
+  const [countsWanted, setCountsWanted] = useState(experimentId === undefined);
+  const counts = useLoad(async () => (countsWanted ? api.experimentCounts() : null), [countsWanted]);
+  const experiments = useMemo((): ExperimentSummary[] | undefined => {
+    if (counts.data) return counts.data.experiments;
+    return names.data?.map((e) => ({
+      experiment_id: e.experiment_id,
+      name: e.name,
+      lifecycle_stage: 'active',
+      last_update_time: 0,
+      run_count: Number.NaN,
+    }));
+  }, [counts.data, names.data]);
+  const tree = useMemo(() => (experiments ? buildTree(experiments) : null), [experiments]);
   const chosen =
     experimentId ??
-    data?.experiments.find((e) => e.name.startsWith('NBA_Props_Model/') && e.run_count > 0)?.experiment_id ??
-    data?.experiments.find((e) => e.run_count > 0)?.experiment_id;
-  const experiment = data?.experiments.find((e) => e.experiment_id === chosen);
+    counts.data?.experiments.find((e) => e.name.startsWith('NBA_Props_Model/') && e.run_count > 0)
+      ?.experiment_id ??
+    counts.data?.experiments.find((e) => e.run_count > 0)?.experiment_id;
+  const experiment = experiments?.find((e) => e.experiment_id === chosen);
+  const error = names.error ?? counts.error;
   return (
     <div className="split">
       <aside className="sidebar">
         <h2>Experiments</h2>
-        {loading && !data && <Loading what="experiments" />}
+        {!tree && <Loading what="experiments" />}
         {error !== undefined && <ErrorBox error={error} />}
         {tree && <TreeView node={tree} selected={chosen} />}
       </aside>
       <section className="main">
-        {experiment ? (
-          <RunsTable key={experiment.experiment_id} experiment={experiment} />
+        {chosen ? (
+          <RunsTable
+            key={chosen}
+            experimentId={chosen}
+            experiment={experiment}
+            onFirstPage={() => setCountsWanted(true)}
+          />
         ) : (
-          data && (
+          counts.data && (
             <p className="muted">No experiment with runs yet. Run `npm start` (the demo) to make one.</p>
           )
         )}

@@ -4,7 +4,7 @@
  * page tokens, so they are right for any number of runs), a column chooser for params,
  * metrics and tags, and a selection of 2–10 runs to compare.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { memo, type RefObject, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api, type ExperimentSummary, formatTime, formatValue, type Run, searchKey } from '../api.js';
 import { ErrorBox, useLoad } from '../components.js';
 import { Link, navigate, useLocation } from '../router.js';
@@ -22,6 +22,12 @@ interface Sort {
 const PAGE_SIZES = [25, 100, 250, 1000];
 const PREFERRED_METRICS = ['val_mae', 'val_rmse', 'val_r2', 'vs_baseline_mae_delta', 'betting_roi'];
 const columnId = (c: Column) => `${c.kind}:${c.key}`;
+/** Widths of select, run name, start time and status; then one per chosen column. */
+const FIXED_WIDTHS = [34, 330, 160, 96];
+const columnWidth = (c: Column) =>
+  Math.min(260, Math.max(c.kind === 'metrics' ? 90 : 110, c.key.length * 8 + 28));
+const tableWidth = (columns: readonly Column[]) =>
+  FIXED_WIDTHS.reduce((s, w) => s + w, 0) + columns.reduce((s, c) => s + columnWidth(c), 0);
 
 function cellValue(run: Run, c: Column): string | undefined {
   const list =
@@ -114,7 +120,77 @@ function SortHeader(props: { label: string; sortKey: string; sort: Sort; onSort:
   );
 }
 
-export function RunsTable({ experiment }: { experiment: ExperimentSummary }) {
+/** Rows are this tall (CSS enforces it), so a long page renders only the rows in view. */
+const ROW_HEIGHT = 30;
+const WINDOW_FROM = 200;
+const OVERSCAN = 30;
+
+/** The slice of rows in the viewport (plus overscan), following the window's scroll. */
+function useRowWindow(tbody: RefObject<HTMLTableSectionElement | null>, n: number, on: boolean) {
+  const [win, setWin] = useState({ start: 0, end: Math.min(n, 60) });
+  useEffect(() => {
+    if (!on) return;
+    const update = () => {
+      const top = tbody.current ? -tbody.current.getBoundingClientRect().top : 0;
+      const start = Math.max(0, Math.min(n, Math.floor(top / ROW_HEIGHT) - OVERSCAN));
+      const end = Math.max(start, Math.min(n, Math.ceil((top + window.innerHeight) / ROW_HEIGHT) + OVERSCAN));
+      setWin((w) => (w.start === start && w.end === end ? w : { start, end }));
+    };
+    update();
+    window.addEventListener('scroll', update, { passive: true });
+    window.addEventListener('resize', update);
+    return () => {
+      window.removeEventListener('scroll', update);
+      window.removeEventListener('resize', update);
+    };
+  }, [tbody, n, on]);
+  return win;
+}
+
+/** One row; memoised so that selecting a run or a late prop re-renders one row, not a thousand. */
+const RunRow = memo(function RunRow(props: {
+  run: Run;
+  columns: Column[];
+  selected: boolean;
+  onToggle: (id: string) => void;
+}) {
+  const r = props.run;
+  return (
+    <tr data-run-id={r.info.run_id}>
+      <td>
+        <input
+          type="checkbox"
+          checked={props.selected}
+          onChange={() => props.onToggle(r.info.run_id)}
+          aria-label={`select ${r.info.run_name ?? r.info.run_id}`}
+        />
+      </td>
+      <td>
+        <Link to={`/runs/${r.info.run_id}`}>{r.info.run_name || r.info.run_id}</Link>
+      </td>
+      <td className="nowrap">{formatTime(r.info.start_time)}</td>
+      <td>
+        <span className={`status ${r.info.status ?? ''}`}>{r.info.status}</span>
+      </td>
+      {props.columns.map((c) => (
+        <td key={columnId(c)} className={c.kind === 'metrics' ? 'num' : ''}>
+          {cellValue(r, c) ?? ''}
+        </td>
+      ))}
+    </tr>
+  );
+});
+
+export function RunsTable({
+  experimentId,
+  experiment,
+  onFirstPage,
+}: {
+  experimentId: string;
+  experiment: ExperimentSummary | undefined;
+  /** Called once, when the first page of runs is shown. */
+  onFirstPage?: () => void;
+}) {
   const { query } = useLocation();
   const [filterText, setFilterText] = useState(query.get('filter') ?? '');
   const [filter, setFilter] = useState(query.get('filter') ?? '');
@@ -128,20 +204,24 @@ export function RunsTable({ experiment }: { experiment: ExperimentSummary }) {
   const { data, error, loading } = useLoad(
     () =>
       api.searchRuns({
-        experiment_ids: [experiment.experiment_id],
+        experiment_ids: [experimentId],
         ...(filter.trim() !== '' && { filter }),
         order_by: [`${sort.key} ${sort.desc ? 'DESC' : 'ASC'}`],
         max_results: pageSize,
         ...(pageToken !== undefined && { page_token: pageToken }),
       }),
-    [experiment.experiment_id, filter, sort.key, sort.desc, pageSize, pageToken],
+    [experimentId, filter, sort.key, sort.desc, pageSize, pageToken],
   );
-  const runs = data?.runs ?? [];
+  const runs = useMemo(() => data?.runs ?? [], [data]);
   const keys = useMemo(() => keysOf(runs), [runs]);
+  const tbodyRef = useRef<HTMLTableSectionElement>(null);
+  const windowed = runs.length > WINDOW_FROM;
+  const win = useRowWindow(tbodyRef, runs.length, windowed);
+  const shown = useMemo(() => columns ?? defaultColumns(keys), [columns, keys]);
+  const settled = data !== undefined || error !== undefined;
   useEffect(() => {
-    if (columns === null && runs.length > 0) setColumns(defaultColumns(keys));
-  }, [columns, runs.length, keys]);
-  const shown = columns ?? [];
+    if (settled) onFirstPage?.();
+  }, [settled, onFirstPage]);
 
   const restart = () => {
     setTokens([]);
@@ -155,15 +235,20 @@ export function RunsTable({ experiment }: { experiment: ExperimentSummary }) {
     setSort(s);
     restart();
   };
-  const toggleRun = (id: string) =>
-    setSelected((s) => (s.includes(id) ? s.filter((x) => x !== id) : [...s, id]));
+  const toggleRun = useCallback(
+    (id: string) => setSelected((s) => (s.includes(id) ? s.filter((x) => x !== id) : [...s, id])),
+    [],
+  );
   const pageNumber = tokens.length + 1;
   const first = (pageNumber - 1) * pageSize + 1;
 
   return (
     <div data-testid="runs-table-page">
       <h2>
-        {experiment.name} <span className="count">{experiment.run_count} runs</span>
+        {experiment?.name ?? `Experiment ${experimentId}`}{' '}
+        {experiment && !Number.isNaN(experiment.run_count) && (
+          <span className="count">{experiment.run_count} runs</span>
+        )}
       </h2>
       <div className="toolbar">
         <form
@@ -197,7 +282,22 @@ export function RunsTable({ experiment }: { experiment: ExperimentSummary }) {
       </div>
       {error !== undefined && <ErrorBox error={error} />}
       <div className="table-wrap">
-        <table className="runs" data-testid="runs-table" aria-busy={loading}>
+        <table
+          className={`runs fixed${windowed ? ' windowed' : ''}`}
+          data-testid="runs-table"
+          aria-busy={loading}
+          style={{ width: tableWidth(shown) }}
+        >
+          {/* Fixed layout: the browser sizes columns from these, not by measuring 1,000 rows. */}
+          <colgroup>
+            {FIXED_WIDTHS.map((w, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: the fixed columns, always in this order
+              <col key={i} style={{ width: w }} />
+            ))}
+            {shown.map((c) => (
+              <col key={columnId(c)} style={{ width: columnWidth(c) }} />
+            ))}
+          </colgroup>
           <thead>
             <tr>
               <th />
@@ -215,31 +315,20 @@ export function RunsTable({ experiment }: { experiment: ExperimentSummary }) {
               ))}
             </tr>
           </thead>
-          <tbody>
-            {runs.map((r) => (
-              <tr key={r.info.run_id} data-run-id={r.info.run_id}>
-                <td>
-                  <input
-                    type="checkbox"
-                    checked={selected.includes(r.info.run_id)}
-                    onChange={() => toggleRun(r.info.run_id)}
-                    aria-label={`select ${r.info.run_name ?? r.info.run_id}`}
-                  />
-                </td>
-                <td>
-                  <Link to={`/runs/${r.info.run_id}`}>{r.info.run_name || r.info.run_id}</Link>
-                </td>
-                <td className="nowrap">{formatTime(r.info.start_time)}</td>
-                <td>
-                  <span className={`status ${r.info.status ?? ''}`}>{r.info.status}</span>
-                </td>
-                {shown.map((c) => (
-                  <td key={columnId(c)} className={c.kind === 'metrics' ? 'num' : ''}>
-                    {cellValue(r, c) ?? ''}
-                  </td>
-                ))}
-              </tr>
+          <tbody ref={tbodyRef}>
+            {windowed && <tr className="spacer" style={{ height: win.start * ROW_HEIGHT }} aria-hidden />}
+            {(windowed ? runs.slice(win.start, win.end) : runs).map((r) => (
+              <RunRow
+                key={r.info.run_id}
+                run={r}
+                columns={shown}
+                selected={selected.includes(r.info.run_id)}
+                onToggle={toggleRun}
+              />
             ))}
+            {windowed && (
+              <tr className="spacer" style={{ height: (runs.length - win.end) * ROW_HEIGHT }} aria-hidden />
+            )}
           </tbody>
         </table>
       </div>
