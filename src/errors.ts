@@ -107,3 +107,51 @@ export function toPropflowError(err: unknown): PropflowError {
   const message = err instanceof Error ? err.message : String(err);
   return new PropflowError(message, 'INTERNAL_ERROR', { cause: err });
 }
+
+/**
+ * The server's (or the embedded store's) storage cannot take a write: the disk or quota is
+ * full (RESOURCE_EXHAUSTED), or the folder or database is read-only (PERMISSION_DENIED).
+ * HTTP 507 Insufficient Storage: not the caller's fault, and not worth an automatic retry.
+ */
+export class StorageError extends PropflowError {
+  constructor(message: string, code: 'RESOURCE_EXHAUSTED' | 'PERMISSION_DENIED', options?: ErrorOptions) {
+    super(message, code, options);
+  }
+
+  override get status(): number {
+    return 507;
+  }
+}
+
+/**
+ * The clear error for a file-system or SQLite failure while writing `location` (`what`
+ * names it: "artifact folder", "tracking database"): full disk, read-only storage, a name
+ * too long for the file system. Undefined for any other failure (rethrow it as it is).
+ */
+export function storageErrorOf(err: unknown, what: string, location: string): PropflowError | undefined {
+  if (err instanceof PropflowError) return undefined;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return undefined;
+  const options = { cause: err };
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL') {
+    return new StorageError(
+      `The ${what} ${location} is full (${code}): the write was refused; reads keep working. Free space on its disk (or raise the quota) and retry.`,
+      'RESOURCE_EXHAUSTED',
+      options,
+    );
+  }
+  if (code === 'EROFS' || code.startsWith('SQLITE_READONLY') || code === 'EACCES' || code === 'EPERM') {
+    return new StorageError(
+      `The ${what} ${location} is read-only (${code}): the write was refused; reads keep working. Make it writable for the server's user (or remount it read-write) and retry.`,
+      'PERMISSION_DENIED',
+      options,
+    );
+  }
+  if (code === 'ENAMETOOLONG') {
+    return new InvalidParameterError(
+      `A name is too long for the file system under the ${what} ${location} (ENAMETOOLONG): each part of an artifact path may be at most 255 bytes, the whole path at most 4095. Shorten it.`,
+      options,
+    );
+  }
+  return undefined;
+}

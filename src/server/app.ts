@@ -6,6 +6,7 @@
 
 import type { Context } from 'hono';
 import { Hono } from 'hono';
+import { MLFLOW_COMPATIBLE_VERSION, PROPFLOW_VERSION } from '../config.js';
 import { InvalidParameterError, PropflowError } from '../errors.js';
 import {
   API_PREFIXES,
@@ -50,8 +51,10 @@ export interface ServerAppOptions {
   auth?: AuthConfig;
   limits?: ServerLimits;
   logger?: Logger;
-  /** Reported by `/version`. */
+  /** Reported by `/version`: the MLflow version the API is compatible with (default MLFLOW_COMPATIBLE_VERSION). */
   version?: string;
+  /** Serve the mlflow-artifacts API (MLflow's `--serve-artifacts`, the default); false answers FEATURE_DISABLED. */
+  serveArtifacts?: boolean;
   /** Folder of the built web UI served at `/` (default `ui/dist` of this package). */
   uiDist?: string;
 }
@@ -94,7 +97,18 @@ export function createServerApp(options: ServerAppOptions): Hono<Env> {
   });
 
   app.get('/health', (c) => c.text('OK'));
-  app.get('/version', (c) => c.text(options.version ?? '0.1.0'));
+  // As MLflow: /version is the MLflow version (clients adapt to it); propflow's own is in a
+  // header and at /api/2.0/propflow/version.
+  app.get('/version', (c) => {
+    c.header('X-Propflow-Version', PROPFLOW_VERSION);
+    return c.text(options.version ?? MLFLOW_COMPATIBLE_VERSION);
+  });
+  app.get('/api/2.0/propflow/version', (c) =>
+    c.json({
+      propflow_version: PROPFLOW_VERSION,
+      mlflow_version: options.version ?? MLFLOW_COMPATIBLE_VERSION,
+    }),
+  );
 
   if (authenticator) {
     app.use('*', async (c, next) => {
@@ -205,6 +219,12 @@ export function createServerApp(options: ServerAppOptions): Hono<Env> {
   }
 
   async function handleArtifacts(c: Context<Env>, url: URL, subpath: string): Promise<Response> {
+    if (options.serveArtifacts === false) {
+      throw new PropflowError(
+        `Endpoint ${url.pathname} is disabled: this server runs with --no-serve-artifacts. Clients write artifacts to the experiments' artifact locations directly; start the server with --serve-artifacts to proxy them.`,
+        'FEATURE_DISABLED',
+      );
+    }
     const method = c.req.method;
     if (subpath === ARTIFACTS_PREFIX) {
       if (method !== 'GET') throw new MethodNotAllowedError(`${url.pathname} accepts GET only (listing).`);

@@ -7,15 +7,13 @@
  * `checkArtifactPath` (double encoding refused, normalised) and confined to the artifact root —
  * existing symlinks included — before the file system is touched.
  */
-import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, mkdir, realpath, rename, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { type FileHandle, lstat, mkdir, open, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { InvalidParameterError, NotFoundError, PropflowError } from '../errors.js';
-import { type FileInfo, LocalArtifactRepository } from '../tracking/index.js';
+import { InvalidParameterError, NotFoundError, PropflowError, storageErrorOf } from '../errors.js';
+import { type FileInfo, isTempName, LocalArtifactRepository, tempPathFor } from '../tracking/index.js';
 import { PayloadTooLargeError } from './http.js';
 
 const TEXT_TYPES = new Set([
@@ -105,6 +103,14 @@ export class ArtifactService {
       );
     }
     const abs = this.repo.resolve(rel);
+    try {
+      await this.write(rel, abs, body);
+    } catch (err) {
+      throw storageErrorOf(err, 'artifact folder', this.root) ?? err;
+    }
+  }
+
+  private async write(rel: string, abs: string, body: ReadableStream<Uint8Array> | null): Promise<void> {
     await mkdir(path.dirname(abs), { recursive: true });
     // Check again now that the folders exist (the first check is skipped while the root is missing).
     this.repo.resolve(rel);
@@ -114,24 +120,16 @@ export class ArtifactService {
     if (existing?.isSymbolicLink()) {
       throw new PropflowError(`Cannot write artifact '${rel}': it is a symbolic link.`, 'PERMISSION_DENIED');
     }
-    const tmp = `${abs}.${randomUUID()}.tmp`;
-    let total = 0;
-    const limit = this.maxUploadBytes;
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        total += chunk.length;
-        if (total > limit) {
-          done(
-            new PayloadTooLargeError(`Artifact '${rel}' is over the limit of ${limit} bytes per artifact.`),
-          );
-        } else done(null, chunk);
-      },
-    });
+    const tmp = tempPathFor(abs);
     const source = body
       ? Readable.fromWeb(body as unknown as NodeReadableStream<Uint8Array>)
       : Readable.from([]);
+    const failure = await this.receive(rel, source, tmp);
+    if (failure !== undefined) {
+      await rm(tmp, { force: true });
+      throw failure;
+    }
     try {
-      await pipeline(source, counter, createWriteStream(tmp, { flags: 'wx' }));
       await rename(tmp, abs);
     } catch (err) {
       await rm(tmp, { force: true });
@@ -139,8 +137,53 @@ export class ArtifactService {
     }
   }
 
+  /**
+   * Write the request body to `tmp`; returns the error, if any. After a write error (a full
+   * disk) the rest of the body is read and dropped, so the client gets the answer instead of
+   * a connection closed mid-upload; over the size limit, reading stops at once.
+   */
+  private async receive(rel: string, source: Readable, tmp: string): Promise<unknown> {
+    let failure: unknown;
+    let total = 0;
+    let file: FileHandle;
+    try {
+      file = await open(tmp, 'wx');
+    } catch (err) {
+      source.resume();
+      return err;
+    }
+    try {
+      for await (const chunk of source as AsyncIterable<Buffer>) {
+        total += chunk.length;
+        if (total > this.maxUploadBytes) {
+          failure = new PayloadTooLargeError(
+            `Artifact '${rel}' is over the limit of ${this.maxUploadBytes} bytes per artifact.`,
+          );
+          break;
+        }
+        if (failure !== undefined) continue;
+        try {
+          await file.write(chunk);
+        } catch (err) {
+          failure = err;
+        }
+      }
+    } catch (err) {
+      failure ??= err;
+    } finally {
+      await file.close().catch((err: unknown) => {
+        failure ??= err;
+      });
+    }
+    return failure;
+  }
+
   async delete(rel: string): Promise<void> {
-    await this.repo.delete(rel);
+    try {
+      await this.repo.delete(rel);
+    } catch (err) {
+      throw storageErrorOf(err, 'artifact folder', this.root) ?? err;
+    }
   }
 
   /** True when `abs` (an absolute local path) is inside the artifact root, symlinks resolved. */
@@ -152,4 +195,28 @@ export class ArtifactService {
     const real = await realpath(probe).catch(() => probe);
     return real === rootReal || real.startsWith(rootReal + path.sep);
   }
+}
+
+/**
+ * Remove the temporary files of uploads that never finished (a killed client or server)
+ * anywhere below `root`, if they are older than `olderThanMs` — longer than any upload in
+ * flight can take (the server's request timeout). Returns how many were removed.
+ */
+export async function removeStaleUploads(
+  root: string,
+  olderThanMs: number,
+  now = Date.now(),
+): Promise<number> {
+  let removed = 0;
+  const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+  for (const e of entries) {
+    if (!e.isFile() || !isTempName(e.name)) continue;
+    const file = path.join(e.parentPath, e.name);
+    const info = await stat(file).catch(() => null);
+    if (info && now - info.mtimeMs > olderThanMs) {
+      await rm(file, { force: true }).catch(() => undefined);
+      removed++;
+    }
+  }
+  return removed;
 }

@@ -8,12 +8,20 @@
  */
 
 // local artifact folders (path normalisation and confinement)
-export { LocalArtifactRepository, normalizeArtifactPath } from './artifacts/local.js';
+export {
+  isTempName,
+  LocalArtifactRepository,
+  MAX_NAME_BYTES,
+  MAX_PATH_BYTES,
+  normalizeArtifactPath,
+  tempPathFor,
+} from './artifacts/local.js';
 // entities and the store interface
 export * from './entities.js';
 // fluent API for scripts
 export {
   ActiveRun,
+  endActiveRuns,
   getOrCreateExperiment,
   type StartRunOptions,
   startRun,

@@ -3,26 +3,54 @@
  * two registered versions and a promotion history), an experiment of 1,000 runs (the table's
  * speed), and a monitoring run in the shape `propflow serve` writes.
  */
-import { foldMaeSpec, foldPointsFromHistories, renderPng } from '../../src/charts/index.js';
-import { runDemo } from '../../src/pipelines/index.js';
+import { foldMaeSpec, foldPointsFromHistories, renderPng, yyyymmddToIso } from '../../src/charts/index.js';
+import { type PipelineKind, runDemo } from '../../src/pipelines/index.js';
 import { openStore, type TrackingStore } from '../../src/tracking/index.js';
 
 export const BIG_EXPERIMENT = 'NBA_Props_Model/Phase1_Features';
 export const BIG_RUNS = 1000;
 
-/** Two demo runs on a one-season league (a few seconds each), differing in their boosting. */
-export async function fillWithDemo(trackingUri: string): Promise<Array<{ runId: string; nFolds: number }>> {
-  const out = [];
-  for (const [i, learningRate] of [0.2, 0.1].entries()) {
-    const r = await runDemo({
-      trackingUri,
-      seasons: 1,
-      refitEveryDays: 14,
-      gbdt: { nEstimators: 25 + 10 * i, maxDepth: 4, learningRate, minChildWeight: 20, lambda: 1, seed: 0 },
-    });
-    out.push({ runId: r.runId, nFolds: r.validation.nFolds });
+/** Tiny models and fortnightly refits: the pages, not the numbers, are under test. */
+const TINY = { n_estimators: 15, max_depth: 4, learning_rate: 0.3, min_child_weight: 20 };
+const CONFIGS = {
+  'walk-forward': { model: TINY, validation: { refit_every_days: 14 }, target_mae: 8 },
+  'two-stage': {
+    two_stage: { folds: 2, minutes: { ...TINY, n_estimators: 8 }, target: TINY },
+    validation: { refit_every_days: 21 },
+    target_mae: 8,
+  },
+  validate: { model: { ...TINY, learning_rate: 0.2 }, validation: { refit_every_days: 14 } },
+};
+
+export interface DemoRun {
+  kind: PipelineKind;
+  runId: string;
+  /** Fold dates (YYYY-MM-DD) in order, from the run's fold metrics. */
+  foldDates: string[];
+}
+
+/** The demo (three pipelines, two registered versions, one in Production) on a one-season league. */
+export async function fillWithDemo(
+  trackingUri: string,
+  datasetDir: string,
+): Promise<{ runs: DemoRun[]; production: string; other: string }> {
+  const r = await runDemo({ trackingUri, seed: 3, seasons: 1, datasetDir, configs: CONFIGS, env: {} });
+  const store = await openStore(trackingUri, { env: {} });
+  try {
+    const out: DemoRun[] = [];
+    for (const kind of ['walk-forward', 'two-stage', 'validate'] as const) {
+      const runId = r.runs[kind].runId;
+      const dates = (await store.getMetricHistory(runId, 'fold_date', { maxResults: 10000 })).items
+        .sort((a, b) => a.step - b.step)
+        .map((m) => yyyymmddToIso(m.value)!);
+      out.push({ kind, runId, foldDates: dates });
+    }
+    const production = r.registry.production;
+    if (production === null) throw new Error(`the demo promoted nothing: ${r.registry.actions.join('; ')}`);
+    return { runs: out, production, other: production === '1' ? '2' : '1' };
+  } finally {
+    await store.close();
   }
-  return out;
 }
 
 /** `n` finished runs with params, metrics and tags (names in the project's run-name style). */
@@ -100,15 +128,15 @@ export async function logFoldPng(store: TrackingStore, runId: string): Promise<n
   return points.length;
 }
 
-export async function fillStore(trackingUri: string) {
-  const demo = await fillWithDemo(trackingUri);
-  const store = await openStore(trackingUri);
+export async function fillStore(trackingUri: string, datasetDir: string) {
+  const demo = await fillWithDemo(trackingUri, datasetDir);
+  const store = await openStore(trackingUri, { env: {} });
   try {
     const t = performance.now();
     const bigExperimentId = await fillBigExperiment(store, BIG_RUNS);
     const bigSeconds = (performance.now() - t) / 1000;
     const monitorRunId = await fillMonitoring(store, 30);
-    await logFoldPng(store, demo[0]!.runId);
+    await logFoldPng(store, demo.runs[0]!.runId);
     return { demo, bigExperimentId, bigSeconds, monitorRunId };
   } finally {
     await store.close();

@@ -54,7 +54,7 @@ beforeAll(async () => {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const uri = `sqlite:///${path.join(dir, 'mlflow.db')}`;
-  fixture = await fillStore(uri);
+  fixture = await fillStore(uri, path.join(dir, 'datasets', 'demo'));
   const common = { backendStoreUri: uri, artifactsDestination: path.join(dir, 'served'), port: 0, uiDist };
   server = await startServer(common);
   authServer = await startServer({
@@ -90,11 +90,11 @@ describe('web UI in chromium', () => {
     await expect.poll(() => demo.count()).toBe(1);
     const count = (name: string) =>
       page.locator(`li:has(> [data-testid="exp-${name}"]) > .count`).textContent();
-    expect(await count('NBA_Props_Model/Demo')).toBe('2');
+    expect(await count('NBA_Props_Model/Demo')).toBe('3');
     expect(await count('NBA_Props_Model/Phase1_Features')).toBe(String(BIG_RUNS));
     expect(await count('NBA_Props_Model/Monitoring')).toBe('1');
-    expect(await page.locator('li:has(> .folder) > .count').first().textContent()).toBe(String(BIG_RUNS + 3));
-    await expect.poll(() => rows().count()).toBe(2); // the Demo experiment is shown first
+    expect(await page.locator('li:has(> .folder) > .count').first().textContent()).toBe(String(BIG_RUNS + 4));
+    await expect.poll(() => rows().count()).toBe(3); // the Demo experiment is shown first
     await shot('experiments');
   });
 
@@ -178,21 +178,21 @@ describe('web UI in chromium', () => {
 
   it('opens a run: fold chart over dates with hover, params, datasets, artifact previews', async () => {
     await page.goto(`${server.url}/`);
-    const run0 = fixture.demo[0]!;
+    const run0 = fixture.demo.runs[0]!;
     await page.locator(`tr[data-run-id="${run0.runId}"] a`).click();
     await page.getByTestId('run-page').waitFor();
     expect(page.url()).toBe(`${server.url}/runs/${run0.runId}`);
-    await expect.poll(() => symbols('fold-chart').count()).toBe(run0.nFolds);
+    await expect.poll(() => symbols('fold-chart').count()).toBe(run0.foldDates.length);
     await symbols('fold-chart').first().hover();
     const tip = page.locator('#vg-tooltip-element');
     await expect.poll(() => tip.isVisible()).toBe(true);
     const tipText = (await tip.textContent()) ?? '';
-    expect(tipText).toMatch(/Date\s*2016-01-21/);
+    expect(tipText).toContain(`Date${run0.foldDates[0]}`);
     expect(tipText).toMatch(/MAE\s*\d+\.\d{3}/);
     expect(tipText).toMatch(/n\s*\d+/);
     expect(await page.getByTestId('params').textContent()).toContain('learning_rate');
     expect(await page.getByTestId('dataset').count()).toBe(1);
-    expect(await page.getByTestId('registered-versions').textContent()).toContain('NBAPropsModel v1');
+    expect(await page.getByTestId('registered-versions').textContent()).toMatch(/NBAPropsModel v\d/);
 
     await page.getByTestId('artifact-fold_mae.png').click();
     await expect
@@ -215,12 +215,12 @@ describe('web UI in chromium', () => {
 
   it('compares two runs: overlaid fold charts, only differences, paired tests', async () => {
     await page.goto(`${server.url}/`);
-    await expect.poll(() => rows().count()).toBe(2);
-    for (const r of fixture.demo)
-      await page.locator(`tr[data-run-id="${r.runId}"] input[type=checkbox]`).check();
+    await expect.poll(() => rows().count()).toBe(3);
+    const two = fixture.demo.runs.filter((r) => r.kind !== 'two-stage');
+    for (const r of two) await page.locator(`tr[data-run-id="${r.runId}"] input[type=checkbox]`).check();
     await page.getByTestId('compare-button').click();
     await page.getByTestId('compare-page').waitFor();
-    const total = fixture.demo.reduce((s, r) => s + r.nFolds, 0);
+    const total = two.reduce((s, r) => s + r.foldDates.length, 0);
     await expect.poll(() => symbols('compare-chart').count()).toBe(total);
     const table = page.locator('[data-testid=compare-table] tbody tr');
     const all = await table.count();
@@ -234,18 +234,20 @@ describe('web UI in chromium', () => {
   });
 
   it('promotes and rolls back with a reason, and the history shows both', async () => {
+    const { production: p, other: o } = fixture.demo;
     await page.goto(`${server.url}/models/NBAPropsModel`);
-    await expect.poll(() => page.getByTestId('stage-v1').textContent()).toBe('Production');
-    expect(await page.getByTestId('stage-v2').textContent()).toBe('Staging');
+    await expect.poll(() => page.getByTestId(`stage-v${p}`).textContent()).toBe('Production');
+    expect(await page.getByTestId(`stage-v${o}`).textContent()).not.toBe('Production');
     const events = page.locator('[data-testid=history] li');
     const before = await events.count();
 
-    await page.getByTestId('promote-v2').click();
+    await page.getByTestId(`promote-v${o}`).click();
     expect(await page.getByTestId('confirm').isDisabled()).toBe(true); // no reason, no promotion
     await page.getByTestId('reason').fill('better fold MAE in the browser test');
+    if (await page.getByTestId('force').isVisible()) await page.getByTestId('force').check();
     await page.getByTestId('confirm').click();
-    await expect.poll(() => page.getByTestId('stage-v2').textContent()).toBe('Production');
-    expect(await page.getByTestId('stage-v1').textContent()).toBe('Archived');
+    await expect.poll(() => page.getByTestId(`stage-v${o}`).textContent()).toBe('Production');
+    expect(await page.getByTestId(`stage-v${p}`).textContent()).toBe('Archived');
     await expect
       .poll(() => page.locator('[data-testid=history] li[data-action=promote]').first().textContent())
       .toContain('better fold MAE in the browser test');
@@ -253,13 +255,13 @@ describe('web UI in chromium', () => {
     await page.getByTestId('rollback-button').click();
     await page.getByTestId('reason').fill('live MAE drifted (browser test)');
     await page.getByTestId('confirm').click();
-    await expect.poll(() => page.getByTestId('stage-v1').textContent()).toBe('Production');
-    expect(await page.getByTestId('stage-v2').textContent()).toBe('Archived');
+    await expect.poll(() => page.getByTestId(`stage-v${p}`).textContent()).toBe('Production');
+    expect(await page.getByTestId(`stage-v${o}`).textContent()).toBe('Archived');
     const rollback = page.locator('[data-testid=history] li[data-action=rollback]').first();
     await expect.poll(() => rollback.textContent()).toContain('live MAE drifted (browser test)');
-    expect(await rollback.textContent()).toContain('v1 Archived → Production');
+    expect(await rollback.textContent()).toContain(`v${p} Archived → Production`);
     expect(await events.count()).toBeGreaterThan(before + 2);
-    await page.locator('[data-testid=evaluation-v1] summary').click();
+    await page.locator(`[data-testid=evaluation-v${p}] summary`).click();
     await shot('registry');
   });
 
@@ -271,12 +273,12 @@ describe('web UI in chromium', () => {
       await p.getByTestId('read-only-notice').waitFor();
       expect(await p.getByTestId('who').textContent()).toBe('bob (read)');
       expect(await p.getByTestId('rollback-button').isDisabled()).toBe(true);
-      expect(await p.getByTestId('promote-v2').isDisabled()).toBe(true);
+      expect(await p.getByTestId(`promote-v${fixture.demo.other}`).isDisabled()).toBe(true);
       const refused = await p.evaluate(async () => {
         const res = await fetch('/ajax-api/propflow/registry/promote', {
           method: 'POST',
           headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({ name: 'NBAPropsModel', version: '2', reason: 'sneaky', force: true }),
+          body: JSON.stringify({ name: 'NBAPropsModel', version: '1', reason: 'sneaky', force: true }),
         });
         return { status: res.status, body: (await res.json()) as { error_code: string; message: string } };
       });

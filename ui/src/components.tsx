@@ -109,8 +109,13 @@ export function ReasonDialog(props: {
         </label>
         {props.allowForce && (
           <label className="check">
-            <input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} /> Force (the
-            version has no PASSED evaluation)
+            <input
+              type="checkbox"
+              checked={force}
+              onChange={(e) => setForce(e.target.checked)}
+              data-testid="force"
+            />{' '}
+            Force (the version has no PASSED evaluation)
           </label>
         )}
         {error !== null && <ErrorBox error={error} />}

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, realpathSync } from 'node:fs';
 import { copyFile, lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { InvalidParameterError, NotFoundError } from '../../errors.js';
+import { InvalidParameterError, NotFoundError, storageErrorOf } from '../../errors.js';
 import type { FileInfo } from '../entities.js';
 
 /**
@@ -43,6 +43,38 @@ export function normalizeArtifactPath(p: string | undefined, what = 'artifact pa
   return parts.join('/');
 }
 
+/** Longest file or folder name, in bytes, on the file systems propflow runs on (Linux NAME_MAX). */
+export const MAX_NAME_BYTES = 255;
+/** Longest absolute path, in bytes (Linux PATH_MAX less the terminating NUL). */
+export const MAX_PATH_BYTES = 4095;
+
+/** Refuse a local path with a name or a total length over the file system's limits, naming the limit. */
+function checkNameLengths(abs: string, shown: string): void {
+  const long = abs.split(path.sep).find((part) => Buffer.byteLength(part) > MAX_NAME_BYTES);
+  if (long !== undefined) {
+    throw new InvalidParameterError(
+      `Invalid artifact path '${shown.length > 80 ? `${shown.slice(0, 80)}…` : shown}': the name '${long.slice(0, 40)}…' is ${Buffer.byteLength(long)} bytes; file and folder names may be at most ${MAX_NAME_BYTES} bytes (the file system's limit). Shorten it.`,
+    );
+  }
+  if (Buffer.byteLength(abs) > MAX_PATH_BYTES) {
+    throw new InvalidParameterError(
+      `Invalid artifact path '${shown.slice(0, 80)}…': stored at ${Buffer.byteLength(abs)} bytes it is over the file system's limit of ${MAX_PATH_BYTES} bytes per path. Shorten it.`,
+    );
+  }
+}
+
+/** A temporary file beside `abs` for an atomic write; its name is short whatever `abs`'s is. */
+export function tempPathFor(abs: string): string {
+  return path.join(path.dirname(abs), `.${randomUUID()}.tmp`);
+}
+
+/** True for the name of a temporary file of an atomic write (`tempPathFor`, and older `<name>.<uuid>.tmp`). */
+export function isTempName(name: string): boolean {
+  return (
+    name.endsWith('.tmp') && /\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.tmp$/.test(name)
+  );
+}
+
 export class LocalArtifactRepository {
   /** Absolute folder all artifacts live under. */
   readonly root: string;
@@ -58,6 +90,7 @@ export class LocalArtifactRepository {
   resolve(relPath: string | undefined): string {
     const rel = normalizeArtifactPath(relPath);
     const abs = rel === '' ? this.root : path.join(this.root, ...rel.split('/'));
+    checkNameLengths(abs, relPath ?? '');
     this.assertInside(abs, relPath ?? '');
     return abs;
   }
@@ -81,18 +114,34 @@ export class LocalArtifactRepository {
     const rel = normalizeArtifactPath(relPath);
     if (rel === '') throw new InvalidParameterError('Invalid artifact path: give a file name, not the root.');
     const abs = this.resolve(rel);
-    await mkdir(path.dirname(abs), { recursive: true });
-    this.assertInside(abs, rel);
-    const existing = await lstat(abs).catch(() => null);
-    if (existing?.isDirectory()) {
-      throw new InvalidParameterError(`Cannot write artifact '${rel}': a folder with that name exists.`);
+    await this.writing(async () => {
+      await mkdir(path.dirname(abs), { recursive: true });
+      this.assertInside(abs, rel);
+      const existing = await lstat(abs).catch(() => null);
+      if (existing?.isDirectory()) {
+        throw new InvalidParameterError(`Cannot write artifact '${rel}': a folder with that name exists.`);
+      }
+      if (existing?.isSymbolicLink()) {
+        throw new InvalidParameterError(`Cannot write artifact '${rel}': it is a symbolic link.`);
+      }
+      const tmp = tempPathFor(abs);
+      try {
+        await writeFile(tmp, content);
+        await rename(tmp, abs);
+      } catch (err) {
+        await rm(tmp, { force: true });
+        throw err;
+      }
+    });
+  }
+
+  /** Run a write; a full or read-only disk becomes a StorageError naming the artifact folder. */
+  private async writing(fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      throw storageErrorOf(err, 'artifact folder', this.root) ?? err;
     }
-    if (existing?.isSymbolicLink()) {
-      throw new InvalidParameterError(`Cannot write artifact '${rel}': it is a symbolic link.`);
-    }
-    const tmp = `${abs}.${randomUUID()}.tmp`;
-    await writeFile(tmp, content);
-    await rename(tmp, abs);
   }
 
   /** Copy a local file to `relPath`, or a local folder's contents under `relPath`. */
@@ -106,14 +155,17 @@ export class LocalArtifactRepository {
         const child = rel === '' ? e.name : `${rel}/${e.name}`;
         if (e.isDirectory() || e.isFile()) await this.copyFrom(path.join(localPath, e.name), child);
       }
-      if (entries.length === 0) await mkdir(this.resolve(rel), { recursive: true });
+      if (entries.length === 0)
+        await this.writing(() => mkdir(this.resolve(rel), { recursive: true }).then(() => undefined));
       return;
     }
     if (rel === '') throw new InvalidParameterError('Invalid artifact path: give a file name, not the root.');
     const abs = this.resolve(rel);
-    await mkdir(path.dirname(abs), { recursive: true });
-    this.assertInside(abs, rel);
-    await copyFile(localPath, abs);
+    await this.writing(async () => {
+      await mkdir(path.dirname(abs), { recursive: true });
+      this.assertInside(abs, rel);
+      await copyFile(localPath, abs);
+    });
   }
 
   /**
@@ -128,7 +180,7 @@ export class LocalArtifactRepository {
     const entries = await readdir(abs, { withFileTypes: true });
     const out: FileInfo[] = [];
     for (const e of entries) {
-      if (e.name.endsWith('.tmp') && /\.[0-9a-f-]{36}\.tmp$/.test(e.name)) continue;
+      if (isTempName(e.name)) continue;
       const p = rel === '' ? e.name : `${rel}/${e.name}`;
       if (e.isDirectory()) out.push({ path: p, isDir: true });
       else if (e.isFile())
