@@ -4,5 +4,14 @@
  * on a page are one definition. The only entrance to `charts/`.
  */
 
+export {
+  type FoldPoint,
+  type FoldSeries,
+  foldMaeSpec,
+  foldPointsFromHistories,
+  type MonitoringPoint,
+  monitoringSpec,
+  yyyymmddToIso,
+} from './folds.js';
 export { type RenderOptions, renderPng, renderSvg } from './render.js';
 export { type ChartSpec, propflowTheme, withTheme } from './theme.js';

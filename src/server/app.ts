@@ -33,6 +33,7 @@ import {
   readJsonObject,
   silentLogger,
 } from './http.js';
+import { mountUi } from './ui.js';
 
 export interface ServerLimits {
   /** Largest JSON request body in bytes (default 1 MiB, MLflow's log-batch limit). */
@@ -54,6 +55,8 @@ export interface ServerAppOptions {
   version?: string;
   /** Serve the mlflow-artifacts API (MLflow's `--serve-artifacts`, the default); false answers FEATURE_DISABLED. */
   serveArtifacts?: boolean;
+  /** Folder of the built web UI served at `/` (default `ui/dist` of this package). */
+  uiDist?: string;
 }
 
 export const DEFAULT_LIMITS: Required<ServerLimits> = {
@@ -257,5 +260,12 @@ export function createServerApp(options: ServerAppOptions): Hono<Env> {
     throw new PropflowError(`No endpoint ${method} ${url.pathname}.`, 'ENDPOINT_NOT_FOUND');
   }
 
+  // The web UI (static files at `/`) and its `/ajax-api/propflow/…` endpoints.
+  const ui = { store: options.store, authEnabled: !!authenticator, requireWrite };
+  mountUi(app, {
+    ...ui,
+    jsonBodyBytes: limits.jsonBodyBytes,
+    ...(options.uiDist && { distDir: options.uiDist }),
+  });
   return app;
 }

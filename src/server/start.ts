@@ -50,6 +50,8 @@ export interface StartServerOptions {
   version?: string;
   /** Age after which an unfinished upload's temporary file is removed at start-up (default REQUEST_TIMEOUT_MS). */
   staleUploadMs?: number;
+  /** Folder of the built web UI (default `ui/dist` of this package). */
+  uiDist?: string;
 }
 
 export interface RunningServer {
@@ -127,6 +129,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     ...(options.auth ? { auth: options.auth } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.uiDist ? { uiDist: options.uiDist } : {}),
   });
   let server: Awaited<ReturnType<typeof listen>>;
   try {
