@@ -1,7 +1,9 @@
 /**
  * The fluent API for scripts: start a run in an experiment (created when missing), log
  * params, metrics (buffered and sent in batches), tags and artifacts, and end it.
- * `withRun` never leaves a run RUNNING: it ends FINISHED, or FAILED and rethrows.
+ * `withRun` never leaves a run RUNNING: it ends FINISHED, or FAILED and rethrows. While any
+ * run is active, SIGINT and SIGTERM end every active run KILLED (as MLflow does) and then
+ * exit with 130 / 143; `endActiveRuns('FAILED')` is what a command line calls on an error.
  *
  * ```ts
  * await withRun({ experimentName: 'nba-props', runName: 'gbdt-v2' }, async (run) => {
@@ -81,6 +83,59 @@ export async function getOrCreateExperiment(store: TrackingStore, name: string):
   }
 }
 
+// ── runs are never left RUNNING ──────────────────────────────────────────────
+
+/** The runs started in this process and not ended yet. */
+const activeRuns = new Set<ActiveRun>();
+
+/** How long the signal handler waits for the runs to be ended before exiting anyway. */
+const SIGNAL_END_TIMEOUT_MS = 10_000;
+
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+type HandledSignal = keyof typeof SIGNAL_EXIT_CODES;
+
+let signalling = false;
+const handlers = new Map<HandledSignal, () => void>();
+
+function onSignal(signal: HandledSignal): void {
+  const code = SIGNAL_EXIT_CODES[signal];
+  // A second Ctrl-C while the runs are being ended: leave at once.
+  if (signalling) process.exit(code);
+  signalling = true;
+  const n = activeRuns.size;
+  process.stderr.write(`\n${signal}: ending ${n} active run${n === 1 ? '' : 's'} as KILLED…\n`);
+  const timer = setTimeout(() => process.exit(code), SIGNAL_END_TIMEOUT_MS);
+  timer.unref();
+  endActiveRuns('KILLED').finally(() => process.exit(code));
+}
+
+/** Listen for SIGINT/SIGTERM only while a run is active: otherwise the default (exit) applies. */
+function watchSignals(): void {
+  if (handlers.size > 0) return;
+  for (const signal of Object.keys(SIGNAL_EXIT_CODES) as HandledSignal[]) {
+    const handler = () => onSignal(signal);
+    handlers.set(signal, handler);
+    process.on(signal, handler);
+  }
+}
+
+function unwatchSignals(): void {
+  if (activeRuns.size > 0 || signalling) return;
+  for (const [signal, handler] of handlers) process.off(signal, handler);
+  handlers.clear();
+}
+
+/**
+ * End every run this process started and has not ended, with `status` (a command line
+ * calls it with 'FAILED' when a command fails; the signal handler with 'KILLED'). Errors
+ * while ending one run do not stop the others. Returns the ids of the runs it ended.
+ */
+export async function endActiveRuns(status: 'FAILED' | 'KILLED'): Promise<string[]> {
+  const runs = [...activeRuns];
+  await Promise.allSettled(runs.map((r) => r.end(status)));
+  return runs.map((r) => r.runId);
+}
+
 /** A run being logged to. Metrics are buffered; params, tags and artifacts are sent at once. */
 export class ActiveRun {
   readonly store: TrackingStore;
@@ -108,6 +163,8 @@ export class ActiveRun {
       );
     }
     this.batchSize = size;
+    activeRuns.add(this);
+    watchSignals();
   }
 
   /** True once `end` was called. */
@@ -294,6 +351,7 @@ export class ActiveRun {
   async end(status: RunStatus = 'FINISHED'): Promise<void> {
     if (this.ended) return;
     this.ended = true;
+    activeRuns.delete(this);
     let flushError: unknown;
     try {
       await this.flush();
@@ -308,6 +366,7 @@ export class ActiveRun {
       });
     } finally {
       if (this.ownsStore) await this.store.close();
+      unwatchSignals();
     }
     if (flushError !== undefined) throw flushError;
   }

@@ -14,6 +14,7 @@ export * from './entities.js';
 // fluent API for scripts
 export {
   ActiveRun,
+  endActiveRuns,
   getOrCreateExperiment,
   type StartRunOptions,
   startRun,

@@ -55,12 +55,19 @@ export interface OpenStoreOptions extends RestStoreOptions {
   artifactUriBase?: string;
   /** Working folder relative `sqlite:///` paths are resolved against (default `process.cwd()`). */
   cwd?: string;
+  /**
+   * For commands that only read (`registry list`, `runs …`): an embedded store must exist
+   * already — a missing one is a NotFoundError naming the path and the command that
+   * creates one — and nothing (folder, database, default experiment) is created.
+   */
+  readOnly?: boolean;
 }
 
 /**
  * Open the store a tracking URI names (default: `resolveTrackingUri()`): `sqlite:` → the
- * embedded store (created on first use), `http(s):` → the MLflow REST store. Both modules
- * are imported only when used.
+ * embedded store (created on first use unless `readOnly`), `http(s):` → the MLflow REST
+ * store. Both modules are imported only when used. A file that is not propflow's database
+ * (not SQLite, another application's, MLflow's own) is refused untouched.
  */
 export async function openStore(uri?: string, options: OpenStoreOptions = {}): Promise<TrackingStore> {
   const resolved = uri ?? resolveTrackingUri(undefined, options.env ?? process.env);
@@ -73,10 +80,11 @@ export async function openStore(uri?: string, options: OpenStoreOptions = {}): P
       uri: resolved,
     };
     if (options.artifactUriBase !== undefined) sqliteOptions.artifactUriBase = options.artifactUriBase;
+    if (options.readOnly) sqliteOptions.readOnly = true;
     return openSqliteStore(sqliteOptions);
   }
   const { openRestStore } = await import('./stores/rest/index.js');
-  const { artifactRoot: _a, artifactUriBase: _b, cwd: _c, ...rest } = options;
+  const { artifactRoot: _a, artifactUriBase: _b, cwd: _c, readOnly: _d, ...rest } = options;
   return openRestStore(resolved.replace(/\/+$/, ''), rest);
 }
 

@@ -82,7 +82,7 @@ describe('propflow registry (command line, embedded store)', () => {
     );
     expect(promoteEarly.code).toBe(2);
     expect(promoteEarly.stderr).toMatch(
-      /^error: Version 1 of 'NBAPropsModel' was never evaluated; run 'propflow registry evaluate/,
+      /^error: Version 1 of 'NBAPropsModel' was never evaluated; run 'propflow registry evaluate/m,
     );
 
     const evaluated = await propflow(
@@ -107,7 +107,13 @@ describe('propflow registry (command line, embedded store)', () => {
     // Without the flag, MLFLOW_TRACKING_URI is used.
     const history = await propflow(['registry', 'history', '--json'], { ...env, MLFLOW_TRACKING_URI: uri });
     expect(history.code).toBe(0);
-    const events = JSON.parse(history.stdout) as Array<Record<string, unknown>>;
+    const historyJson = JSON.parse(history.stdout) as {
+      store: string;
+      events: Array<Record<string, unknown>>;
+    };
+    expect(historyJson.store).toBe(uri);
+    expect(history.stderr).toBe(`store: ${uri}\n`);
+    const events = historyJson.events;
     expect(events.map((e) => e['action'])).toEqual(['register', 'evaluate', 'promote', 'set_alias']);
     expect(events.every((e) => e['actor'] === 'ci-bot')).toBe(true);
     expect(Object.keys(events[0]!)).toEqual([

@@ -80,7 +80,7 @@ describe('propflow data', () => {
     const ingested = path.join(dir, 'ingested');
     const res = JSON.parse(await run('ingest', csv, '--out', ingested, '--json'));
     expect(res.hash).toBe(d.hash);
-    expect(res.reports[0].rowsKept).toBe(p.n);
+    expect(res.reports[0].rows_kept).toBe(p.n);
     const manifest = JSON.parse(readFileSync(path.join(ingested, 'dataset.json'), 'utf8'));
     expect(manifest.version.hash).toBe(d.hash);
   });

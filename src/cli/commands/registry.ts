@@ -1,71 +1,55 @@
 import type { Command } from 'commander';
+import {
+  checkFailed,
+  EXIT,
+  out,
+  printJson,
+  renderTable,
+  type StoreFlags,
+  TRACKING_URI_HELP,
+  withStore,
+} from '../output.js';
 
 /** Exit code of `registry register` when the gate rejects the run (nothing registered). */
-export const GATE_REJECTED_EXIT_CODE = 3;
+export const GATE_REJECTED_EXIT_CODE = EXIT.CHECK_FAILED;
 
-interface CommonFlags {
-  trackingUri?: string;
+interface CommonFlags extends StoreFlags {
   actor?: string;
-  json?: boolean;
 }
 
 type Registry = import('../../registry/index.js').ModelRegistry;
+type HistoryEvent = import('../../registry/index.js').HistoryEvent;
 
-function common(cmd: Command): Command {
-  return cmd
-    .option(
-      '--tracking-uri <uri>',
-      'tracking store (default: MLFLOW_TRACKING_URI, else sqlite:///propflow/tracking.db)',
-    )
-    .option('--actor <name>', 'who is acting, recorded in the history (default: PROPFLOW_ACTOR, else USER)')
-    .option('--json', 'print the result as JSON');
+/** The flags of a command that only reads: the store and --json. */
+function reading(cmd: Command): Command {
+  return cmd.option('--tracking-uri <uri>', TRACKING_URI_HELP).option('--json', 'print the result as JSON');
+}
+
+/** The flags of a command that changes the registry: also who is acting. */
+function acting(cmd: Command): Command {
+  return reading(cmd).option(
+    '--actor <name>',
+    'who is acting, recorded in the history (default: $PROPFLOW_ACTOR, else $USER)',
+  );
 }
 
 function withName(cmd: Command): Command {
   return cmd.option('--name <model>', 'registered model name', 'NBAPropsModel');
 }
 
-/** Open the store the flags name, run `fn` with a registry on it, always close the store. */
-async function withRegistry<T>(flags: CommonFlags, fn: (registry: Registry) => Promise<T>): Promise<T> {
-  const { openStore, resolveTrackingUri } = await import('../../tracking/index.js');
+/** Open the store the flags name (read-only for commands that only read), run `fn` with a registry on it. */
+async function withRegistry<T>(
+  flags: CommonFlags,
+  readOnly: boolean,
+  fn: (registry: Registry, uri: string) => Promise<T>,
+): Promise<T> {
   const { ModelRegistry } = await import('../../registry/index.js');
-  const store = await openStore(resolveTrackingUri(flags.trackingUri));
-  try {
-    return await fn(new ModelRegistry(store, flags.actor ? { actor: flags.actor } : {}));
-  } finally {
-    await store.close();
-  }
+  return withStore(flags, { readOnly }, (store, uri) =>
+    fn(new ModelRegistry(store, flags.actor ? { actor: flags.actor } : {}), uri),
+  );
 }
 
-async function table(head: string[], rows: Array<Array<string | number | null>>): Promise<string> {
-  const { default: Table } = await import('cli-table3');
-  const plain = !process.stdout.isTTY || Boolean(process.env['NO_COLOR']);
-  const t = new Table({
-    head,
-    ...(plain && { style: { head: [], border: [] } }),
-    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-    wordWrap: true,
-  });
-  for (const row of rows) t.push(row.map((c) => (c === null ? '' : String(c))));
-  return t.toString();
-}
-
-let pipeGuard = false;
-
-/** Print a line; a reader that stops early (`| head -1`) is not an error. */
-function out(text: string): void {
-  if (!pipeGuard) {
-    pipeGuard = true;
-    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EPIPE') throw err;
-    });
-  }
-  process.stdout.write(`${text}\n`);
-}
-
-async function printJson(value: unknown): Promise<void> {
-  (await import('../output.js')).printJson(value);
-}
+const shortTime = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 
 /** `propflow registry …`: the model registry workflow. */
 export function define(program: Command): void {
@@ -76,58 +60,62 @@ export function define(program: Command): void {
     .command('registry')
     .description('model registry: gated registration, evaluation, promotion, rollback, audit history');
 
-  common(
+  reading(
     registry.command('list').description('list registered models with their Production and Staging versions'),
   ).action(async (flags: CommonFlags) => {
-    const models = await withRegistry(flags, (r) => r.list());
-    if (flags.json) return printJson(models);
-    if (models.length === 0) {
+    await withRegistry(flags, true, async (r, store) => {
+      const models = await r.list();
+      if (flags.json) return printJson({ models }, { store });
+      if (models.length === 0) {
+        out(
+          "No registered models yet. Register a run's model with: propflow registry register --run-id RUN_ID",
+        );
+        return;
+      }
       out(
-        "No registered models yet. Register a run's model with 'propflow registry register --run-id <id>'.",
+        renderTable(
+          ['model', 'versions', 'production', 'staging', 'latest', 'updated'],
+          models.map((m) => [m.name, m.versions, m.production, m.staging, m.latest, shortTime(m.updated)]),
+        ),
       );
-      return;
-    }
-    out(
-      await table(
-        ['model', 'versions', 'production', 'staging', 'latest', 'updated'],
-        models.map((m) => [m.name, m.versions, m.production, m.staging, m.latest, m.updated]),
-      ),
-    );
+    });
   });
 
-  common(
+  reading(
     withName(registry.command('show').description('show a model: versions, stages, aliases, evaluations')),
   ).action(async (flags: CommonFlags & { name: string }) => {
-    const summary = await withRegistry(flags, (r) => r.show(flags.name));
-    if (flags.json) return printJson(summary);
-    out(
-      `${summary.name}: Production ${summary.production ? `v${summary.production}` : '—'}, Staging ${summary.staging ? `v${summary.staging}` : '—'}`,
-    );
-    if (summary.production) {
+    await withRegistry(flags, true, async (r, store) => {
+      const summary = await r.show(flags.name);
+      if (flags.json) return printJson(summary, { store });
       out(
-        `models:/${summary.name}/Production and models:/${summary.name}@production → v${summary.production}`,
+        `${summary.name}: Production ${summary.production ? `v${summary.production}` : '—'}, Staging ${summary.staging ? `v${summary.staging}` : '—'}`,
       );
-    }
-    out(
-      await table(
-        ['version', 'stage', 'aliases', 'evaluation', 'run', 'created'],
-        summary.versions.map((v) => [
-          v.version,
-          v.stage,
-          v.aliases.join(', '),
-          v.evaluation ?? 'not evaluated',
-          v.runId,
-          v.created,
-        ]),
-      ),
-    );
+      if (summary.production) {
+        out(
+          `models:/${summary.name}/Production and models:/${summary.name}@production → v${summary.production}`,
+        );
+      }
+      out(
+        renderTable(
+          ['version', 'stage', 'aliases', 'evaluation', 'run', 'created'],
+          summary.versions.map((v) => [
+            Number(v.version),
+            v.stage,
+            v.aliases.map((a) => `@${a}`).join(', '),
+            v.evaluation ?? 'not evaluated',
+            v.runId,
+            shortTime(v.created),
+          ]),
+        ),
+      );
+    });
   });
 
-  common(
+  acting(
     withName(
       registry
         .command('register')
-        .description("register a run's model (runs:/<run-id>/model) as a new version, if it passes the gate")
+        .description("register a run's model (runs:/RUN_ID/model) as a new version, if it passes the gate")
         .requiredOption('--run-id <id>', 'the run whose model to register')
         .option('--gate <expr>', 'register only if this run metric threshold holds, e.g. "val_mae<6.0"')
         .option('--artifact-path <path>', 'artifact folder of the model in the run', 'model')
@@ -143,64 +131,70 @@ export function define(program: Command): void {
         description?: string;
       },
     ) => {
-      const result = await withRegistry(flags, (r) =>
-        r.register({
+      await withRegistry(flags, false, async (r, store) => {
+        const result = await r.register({
           runId: flags.runId,
           name: flags.name,
           artifactPath: flags.artifactPath,
           ...(flags.gate !== undefined && { gate: flags.gate }),
           ...(flags.description !== undefined && { description: flags.description }),
-        }),
-      );
-      if (!result.registered) process.exitCode = GATE_REJECTED_EXIT_CODE;
-      if (flags.json) return printJson(result);
-      if (result.registered) {
-        out(
-          `Registered ${result.source} as ${result.name} version ${result.version}${result.gate ? ` (${result.gate})` : ''}.`,
-        );
-        out(
-          `Next: propflow registry evaluate --name ${result.name} --version ${result.version} --criteria <criteria.yaml>`,
-        );
-      } else {
-        out(`Not registered: ${result.reason}. The run is tagged 'propflow.registration' with the reason.`);
-      }
+        });
+        if (!result.registered) checkFailed();
+        if (flags.json) return printJson(result, { store });
+        if (result.registered) {
+          out(
+            `Registered ${result.source} as ${result.name} version ${result.version}${result.gate ? ` (${result.gate})` : ''}.`,
+          );
+          out(
+            `Next: propflow registry evaluate --name ${result.name} --version ${result.version} --criteria configs/criteria.yaml`,
+          );
+        } else {
+          out(`Not registered: ${result.reason}. The run is tagged 'propflow.registration' with the reason.`);
+        }
+      });
     },
   );
 
-  common(
+  acting(
     withName(
       registry
         .command('evaluate')
-        .description('evaluate a version against production criteria (JSON or YAML file)')
+        .description(
+          'evaluate a version against production criteria (JSON or YAML file); exits 3 when it FAILS',
+        )
         .requiredOption('--version <n>', 'model version')
-        .requiredOption('--criteria <file>', 'criteria file (see README: Model registry)'),
+        .requiredOption(
+          '--criteria <file>',
+          'criteria file, e.g. configs/criteria.yaml (see README: Model registry)',
+        ),
     ),
   ).action(async (flags: CommonFlags & { name: string; version: string; criteria: string }) => {
     const { loadCriteria } = await import('../../registry/index.js');
-    const criteria = await loadCriteria(flags.criteria);
-    const report = await withRegistry(flags, (r) =>
-      r.evaluate({ name: flags.name, version: flags.version, criteria }),
-    );
-    if (flags.json) return printJson(report);
-    out(
-      await table(
-        ['criterion', 'required', 'actual', 'result'],
-        report.results.map((c) => [
-          c.criterion,
-          c.required,
-          typeof c.actual === 'number' ? Number(c.actual.toPrecision(6)) : c.actual,
-          `${c.pass ? 'PASS' : 'FAIL'}${c.note ? ` (${c.note})` : ''}`,
-        ]),
-      ),
-    );
-    out(`${report.model} version ${report.version}: ${report.result}. Report: ${report.reportUri}`);
-    if (report.passed)
+    const criteria = await loadCriteriaFile(loadCriteria, flags.criteria);
+    await withRegistry(flags, false, async (r, store) => {
+      const report = await r.evaluate({ name: flags.name, version: flags.version, criteria });
+      if (!report.passed) checkFailed();
+      if (flags.json) return printJson(report, { store });
       out(
-        `Next: propflow registry promote --name ${report.model} --version ${report.version} --stage Production`,
+        renderTable(
+          ['criterion', 'required', 'actual', 'result'],
+          report.results.map((c) => [
+            c.criterion,
+            c.required,
+            c.actual,
+            `${c.pass ? 'PASS' : 'FAIL'}${c.note ? ` (${c.note})` : ''}`,
+          ]),
+        ),
       );
+      out(`${report.model} version ${report.version}: ${report.result}. Report: ${report.reportUri}`);
+      if (report.passed)
+        out(
+          `Next: propflow registry promote --name ${report.model} --version ${report.version} --stage Production`,
+        );
+    });
   });
 
-  common(
+  acting(
     withName(
       registry
         .command('promote')
@@ -216,27 +210,27 @@ export function define(program: Command): void {
     async (
       flags: CommonFlags & { name: string; version: string; stage: string; force?: boolean; reason?: string },
     ) => {
-      const result = await withRegistry(flags, (r) =>
-        r.promote({
+      await withRegistry(flags, false, async (r, store) => {
+        const result = await r.promote({
           name: flags.name,
           version: flags.version,
           stage: flags.stage,
           ...(flags.force !== undefined && { force: flags.force }),
           ...(flags.reason !== undefined && { reason: flags.reason }),
-        }),
-      );
-      if (flags.json) return printJson(result);
-      if (!result.changed)
-        out(`${result.name} version ${result.version} is already in ${result.to}; nothing changed.`);
-      else
-        out(
-          `${result.name} version ${result.version}: ${result.from} → ${result.to} (event #${result.event?.seq}).`,
-        );
-      for (const e of result.effects) out(`  #${e.seq} ${describeEffect(e)}`);
+        });
+        if (flags.json) return printJson(result, { store });
+        if (!result.changed)
+          out(`${result.name} version ${result.version} is already in ${result.to}; nothing changed.`);
+        else
+          out(
+            `${result.name} version ${result.version}: ${result.from} → ${result.to} (event #${result.event?.seq}).`,
+          );
+        for (const e of result.effects) out(`  #${e.seq} ${describeEvent(e, true)}`);
+      });
     },
   );
 
-  common(
+  acting(
     withName(
       registry
         .command('rollback')
@@ -245,21 +239,21 @@ export function define(program: Command): void {
         .option('--to-version <n>', 'the version to bring back instead of the previous Production version'),
     ),
   ).action(async (flags: CommonFlags & { name: string; reason: string; toVersion?: string }) => {
-    const result = await withRegistry(flags, (r) =>
-      r.rollback({
+    await withRegistry(flags, false, async (r, store) => {
+      const result = await r.rollback({
         name: flags.name,
         reason: flags.reason,
         ...(flags.toVersion !== undefined && { toVersion: flags.toVersion }),
-      }),
-    );
-    if (flags.json) return printJson(result);
-    out(
-      `Rolled back ${result.name}: version ${result.to} is Production again, version ${result.from} archived (event #${result.event.seq}).`,
-    );
-    for (const e of result.effects) out(`  #${e.seq} ${describeEffect(e)}`);
+      });
+      if (flags.json) return printJson(result, { store });
+      out(
+        `Rolled back ${result.name}: version ${result.to} is Production again, version ${result.from} archived (event #${result.event.seq}).`,
+      );
+      for (const e of result.effects) out(`  #${e.seq} ${describeEvent(e, true)}`);
+    });
   });
 
-  common(
+  reading(
     withName(
       registry
         .command('history')
@@ -268,30 +262,23 @@ export function define(program: Command): void {
         ),
     ),
   ).action(async (flags: CommonFlags & { name: string }) => {
-    const events = await withRegistry(flags, (r) => r.history(flags.name));
-    if (flags.json) return printJson(events);
-    if (events.length === 0) {
-      out(`No history for ${flags.name} yet.`);
-      return;
-    }
-    out(
-      await table(
-        ['seq', 'time', 'actor', 'action', 'version', 'from', 'to', 'reason'],
-        events.map((e) => [
-          e.seq,
-          e.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
-          e.actor,
-          e.action,
-          e.version,
-          e.from,
-          e.to,
-          e.reason,
-        ]),
-      ),
-    );
+    await withRegistry(flags, true, async (r, store) => {
+      const events = await r.history(flags.name);
+      if (flags.json) return printJson({ name: flags.name, events }, { store });
+      if (events.length === 0) {
+        out(`No history for ${flags.name} yet.`);
+        return;
+      }
+      out(
+        renderTable(
+          ['seq', 'time', 'actor', 'action', 'event', 'reason'],
+          events.map((e) => [e.seq, shortTime(e.time), e.actor, e.action, describeEvent(e), e.reason]),
+        ),
+      );
+    });
   });
 
-  common(
+  acting(
     withName(
       registry
         .command('reconcile')
@@ -300,15 +287,53 @@ export function define(program: Command): void {
         ),
     ),
   ).action(async (flags: CommonFlags & { name: string }) => {
-    const effects = await withRegistry(flags, (r) => r.reconcile(flags.name));
-    if (flags.json) return printJson(effects);
-    if (effects.length === 0) out(`${flags.name} already matches its history; nothing changed.`);
-    for (const e of effects) out(`#${e.seq} ${describeEffect(e)}`);
+    await withRegistry(flags, false, async (r, store) => {
+      // show() first: an unknown model gets the same message as every other command.
+      await r.show(flags.name);
+      const effects = await r.reconcile(flags.name);
+      if (flags.json) return printJson({ name: flags.name, effects }, { store });
+      if (effects.length === 0) out(`${flags.name} already matches its history; nothing changed.`);
+      for (const e of effects) out(`#${e.seq} ${describeEvent(e)}`);
+    });
   });
 }
 
-function describeEffect(e: import('../../registry/index.js').HistoryEvent): string {
-  if (e.action === 'set_alias') return `alias @${e.to} → v${e.version}${e.from ? ` (was v${e.from})` : ''}`;
-  if (e.action === 'delete_alias') return `alias @${e.to} removed (was v${e.from})`;
-  return `v${e.version}: ${e.from} → ${e.to}${e.reason ? ` — ${e.reason}` : ''}`;
+/** `loadCriteria` with the file named when it is a folder or missing. */
+async function loadCriteriaFile<T>(load: (file: string) => Promise<T>, file: string): Promise<T> {
+  const { statSync } = await import('node:fs');
+  const { InvalidParameterError } = await import('../../errors.js');
+  const stat = statSync(file, { throwIfNoEntry: false });
+  if (stat === undefined)
+    throw new InvalidParameterError(
+      `--criteria ${file}: no such file. Give a criteria YAML or JSON file, e.g. --criteria configs/criteria.yaml.`,
+    );
+  if (stat.isDirectory())
+    throw new InvalidParameterError(
+      `--criteria ${file} is a folder, not a file. Give a criteria YAML or JSON file, e.g. --criteria configs/criteria.yaml.`,
+    );
+  return load(file);
+}
+
+/** One history event as a line, the way promote and rollback print their effects. */
+export function describeEvent(e: HistoryEvent, withReason = false): string {
+  const why = withReason && e.reason && !e.action.endsWith('_alias') ? ` — ${e.reason}` : '';
+  return describe(e) + why;
+}
+
+function describe(e: HistoryEvent): string {
+  const v = e.version ? `v${e.version}` : '';
+  switch (e.action) {
+    case 'set_alias':
+      return `alias @${e.to} → ${v}${e.from ? ` (was v${e.from})` : ''}`;
+    case 'delete_alias':
+      return `alias @${e.to} removed (was v${e.from})`;
+    case 'register':
+      return `${v} registered`;
+    case 'evaluate':
+      return `${v} evaluated: ${e.to}`;
+    case 'rollback':
+      return `${v}: ${e.from} → ${e.to} (rollback)`;
+    default:
+      return `${v}: ${e.from} → ${e.to}`;
+  }
 }

@@ -4,10 +4,10 @@
  * The table classes (`experiments.ts`, `runs.ts`, …) all run their SQL through one of these.
  */
 import Database from 'better-sqlite3';
-import { PropflowError } from '../../../errors.js';
+import { NotFoundError, PropflowError } from '../../../errors.js';
 import type { Page } from '../../entities.js';
 import { encodePageToken, type SqlFragment, sqlAnd } from '../../search/index.js';
-import { migrate } from './schema.js';
+import { checkIsPropflowDatabase, migrate } from './schema.js';
 
 const STATEMENT_CACHE_MAX = 1000;
 
@@ -23,25 +23,35 @@ export class SqliteDb {
   private closed = false;
 
   /**
-   * Open (creating) `dbPath` and bring its schema up to date. `uri` names the store in messages.
+   * Open `dbPath` and bring its schema up to date. `uri` names the store in messages.
+   * With `create`, a missing file is created (its folder must exist); without, it must
+   * exist. A file that is not propflow's database (not SQLite, another application's
+   * tables, an MLflow database) is refused before anything is written to it.
    */
   constructor(
     readonly dbPath: string,
     private readonly uri: string,
     busyTimeoutMs: number,
+    create = true,
   ) {
     try {
-      this.db = new Database(this.dbPath);
+      this.db = new Database(this.dbPath, { fileMustExist: !create });
     } catch (err) {
       throw new PropflowError(
-        `Cannot open the tracking database ${this.dbPath}: ${(err as Error).message}. Check the path in MLFLOW_TRACKING_URI and its permissions.`,
+        `Cannot open the tracking database ${this.dbPath}: ${(err as Error).message}. Check the path in --tracking-uri / MLFLOW_TRACKING_URI and its permissions.`,
         'IO_ERROR',
         { cause: err },
       );
     }
     try {
-      this.db.pragma('journal_mode = WAL');
+      // Identify the file before any pragma: journal_mode = WAL alone rewrites a file's header.
+      if (checkIsPropflowDatabase(this.db, this.dbPath) === 'empty' && !create) {
+        throw new NotFoundError(
+          `${this.dbPath} (from ${uri}) is an empty file, not a tracking store yet. Create one by running \`propflow demo\` (npm start) or any command that logs a run.`,
+        );
+      }
       this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       // Bulk metric logging touches one leaf page per key per batch: a larger page cache and
       // fewer, larger WAL checkpoints keep it near SQLite's bulk-insert speed.

@@ -4,7 +4,7 @@
  * refused rather than guessed at.
  */
 import type Database from 'better-sqlite3';
-import { PropflowError } from '../../../errors.js';
+import { InvalidParameterError, PropflowError } from '../../../errors.js';
 
 const MIGRATIONS: readonly string[] = [
   // 1: tracking, datasets, registry, logged models
@@ -205,8 +205,12 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Bring a database up to `SCHEMA_VERSION`; refuse one that is newer. */
 export function migrate(db: Database.Database, dbPath: string): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
-  const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
+  const versioned = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'")
+    .get();
+  const row = versioned
+    ? (db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined)
+    : undefined;
   const current = row?.version ?? 0;
   if (current > SCHEMA_VERSION) {
     throw new PropflowError(
@@ -215,9 +219,50 @@ export function migrate(db: Database.Database, dbPath: string): void {
     );
   }
   if (current === SCHEMA_VERSION) return;
+  // One transaction: a first open that is interrupted leaves an empty database, not half a schema.
   db.transaction(() => {
+    db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
     for (let v = current; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
     if (row) db.prepare('UPDATE schema_version SET version = ?').run(SCHEMA_VERSION);
     else db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(SCHEMA_VERSION);
   }).immediate();
+}
+
+/** Tables every propflow database has (besides `schema_version`). */
+const PROPFLOW_TABLES = ['experiments', 'runs', 'metric_keys', 'registered_models'];
+
+/**
+ * Refuse, before writing anything, a file that is not an empty or a propflow database: a
+ * file that is not SQLite, another application's database, or an MLflow database (which
+ * MLflow's own server should serve).
+ */
+export function checkIsPropflowDatabase(db: Database.Database, dbPath: string): 'empty' | 'propflow' {
+  let tables: string[];
+  try {
+    tables = (
+      db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        .all() as {
+        name: string;
+      }[]
+    ).map((r) => r.name);
+  } catch (err) {
+    throw new InvalidParameterError(
+      `${dbPath} is not an SQLite database (${(err as Error).message}). Point --tracking-uri / MLFLOW_TRACKING_URI at a propflow tracking database, or at a new file name to create one.`,
+      { cause: err },
+    );
+  }
+  // Empty, or only the version table of a first open that stopped before its migrations.
+  if (tables.every((t) => t === 'schema_version')) return 'empty';
+  const has = (t: string) => tables.includes(t);
+  if (has('schema_version') && PROPFLOW_TABLES.every(has)) return 'propflow';
+  if (has('alembic_version') && has('experiments')) {
+    throw new InvalidParameterError(
+      `${dbPath} is an MLflow database: serve it with \`mlflow server --backend-store-uri sqlite:///${dbPath}\` and point propflow at http://127.0.0.1:5000 (--tracking-uri or MLFLOW_TRACKING_URI). propflow left it untouched.`,
+    );
+  }
+  const shown = tables.slice(0, 5).join(', ') + (tables.length > 5 ? `, … (${tables.length} tables)` : '');
+  throw new InvalidParameterError(
+    `${dbPath} is an SQLite database but not propflow's (it has tables ${shown}); propflow left it untouched. Point --tracking-uri / MLFLOW_TRACKING_URI at a propflow tracking database, or at a new file name to create one.`,
+  );
 }

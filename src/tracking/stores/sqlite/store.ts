@@ -7,8 +7,9 @@
  * artifacts, the registry, logged models — over one shared connection (`db.ts`), and hands
  * each `TrackingStore` call to the class that owns it.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { InvalidParameterError, NotFoundError, PropflowError } from '../../../errors.js';
 import type {
   DatasetInput,
   Experiment,
@@ -63,6 +64,12 @@ export interface SqliteStoreOptions {
   uri?: string;
   /** Milliseconds a writer waits for a lock held by another process (default 10000). */
   busyTimeoutMs?: number;
+  /**
+   * For commands that only read: the database must exist (a clear error naming the path
+   * and the command that creates one otherwise), and no folder, database or default
+   * experiment is created.
+   */
+  readOnly?: boolean;
 }
 
 export class SqliteStore implements TrackingStore, LoggedModelStore {
@@ -82,9 +89,17 @@ export class SqliteStore implements TrackingStore, LoggedModelStore {
     this.artifactRoot = path.resolve(options.artifactRoot);
     this.artifactUriBase = options.artifactUriBase;
     this.uri = options.uri ?? `sqlite:///${this.dbPath}`;
-    mkdirSync(path.dirname(this.dbPath), { recursive: true });
-    mkdirSync(this.artifactRoot, { recursive: true });
-    this.db = new SqliteDb(this.dbPath, this.uri, options.busyTimeoutMs ?? 10_000);
+    const readOnly = options.readOnly === true;
+    prepareDbPath(this.dbPath, this.uri, readOnly);
+    this.db = new SqliteDb(this.dbPath, this.uri, options.busyTimeoutMs ?? 10_000, !readOnly);
+    if (!readOnly) {
+      try {
+        makeFolder(this.artifactRoot, 'artifact folder');
+      } catch (err) {
+        this.db.close();
+        throw err;
+      }
+    }
     const locations = new ArtifactLocations(this.artifactRoot, this.artifactUriBase);
     this.experiments = new ExperimentTables(this.db, locations);
     this.runs = new RunTables(this.db, this.experiments, new MetricTables(this.db));
@@ -92,7 +107,7 @@ export class SqliteStore implements TrackingStore, LoggedModelStore {
     this.registry = new RegistryTables(this.db);
     this.loggedModels = new LoggedModelTables(this.db, this.experiments, this.runs);
     try {
-      this.experiments.ensureDefaultExperiment();
+      if (!readOnly) this.experiments.ensureDefaultExperiment();
     } catch (err) {
       this.db.close();
       throw err;
@@ -350,4 +365,70 @@ export class SqliteStore implements TrackingStore, LoggedModelStore {
   async close(): Promise<void> {
     this.db.close();
   }
+}
+
+/** `stat`, or undefined when nothing is there (also when a parent is a file: ENOTDIR). */
+function statOrUndefined(p: string): ReturnType<typeof statSync> | undefined {
+  try {
+    return statSync(p);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw err;
+  }
+}
+
+/** The nearest existing ancestor of `p` (itself included) and what it is. */
+function nearestExisting(p: string): { at: string; isDir: boolean } {
+  for (let at = p; ; at = path.dirname(at)) {
+    const st = statOrUndefined(at);
+    if (st) return { at, isDir: st.isDirectory() };
+    if (path.dirname(at) === at) return { at, isDir: true };
+  }
+}
+
+/** `mkdir -p` with the folder named when it cannot be made (a file in the way, no permission). */
+function makeFolder(dir: string, what: string): void {
+  const existing = nearestExisting(dir);
+  if (!existing.isDir) {
+    throw new InvalidParameterError(
+      `Cannot create the ${what} ${dir}: ${existing.at} is a file, not a folder. Choose another path (--tracking-uri / MLFLOW_TRACKING_URI).`,
+    );
+  }
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new PropflowError(
+      `Cannot create the ${what} ${dir} (${e.code ?? e.message}). Check the path and its permissions.`,
+      e.code === 'EACCES' || e.code === 'EROFS' ? 'PERMISSION_DENIED' : 'IO_ERROR',
+      { cause: err },
+    );
+  }
+}
+
+/**
+ * Check the database path before SQLite sees it: a folder or a path through a file is an
+ * error naming it; a read-only open needs the file to exist; otherwise its folder is made.
+ */
+function prepareDbPath(dbPath: string, uri: string, readOnly: boolean): void {
+  const st = statOrUndefined(dbPath);
+  if (st?.isDirectory()) {
+    throw new InvalidParameterError(
+      `The tracking database ${dbPath} (from ${uri}) is a folder, not a file. Name the database file, e.g. sqlite:///${path.join(dbPath, 'tracking.db')}.`,
+    );
+  }
+  if (st) return;
+  const existing = nearestExisting(path.dirname(dbPath));
+  if (!existing.isDir) {
+    throw new InvalidParameterError(
+      `The tracking database ${dbPath} (from ${uri}) cannot exist: ${existing.at} is a file, not a folder. Choose another path (--tracking-uri / MLFLOW_TRACKING_URI).`,
+    );
+  }
+  if (readOnly) {
+    throw new NotFoundError(
+      `There is no tracking store at ${dbPath} (from ${uri}). Create one by running \`propflow demo\` (npm start) or any command that logs a run, or point --tracking-uri / MLFLOW_TRACKING_URI at an existing store.`,
+    );
+  }
+  makeFolder(path.dirname(dbPath), 'folder of the tracking database');
 }

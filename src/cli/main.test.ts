@@ -1,0 +1,210 @@
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { criteriaFromObject, ModelRegistry } from '../registry/index.js';
+import { openStore } from '../tracking/index.js';
+import { main } from './main.js';
+import { formatNumber, renderTable, snakeKeys } from './output.js';
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the propflow command line in this process, capturing its output and exit code. */
+async function cli(...args: string[]): Promise<Result> {
+  let stdout = '';
+  let stderr = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c) => {
+    stdout += String(c);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c) => {
+    stderr += String(c);
+    return true;
+  });
+  process.exitCode = undefined;
+  try {
+    await main(['node', 'propflow', ...args]);
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+  const code = Number(process.exitCode ?? 0);
+  process.exitCode = undefined;
+  return { code, stdout, stderr };
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'propflow-cli-'));
+const uri = `sqlite:///${path.join(dir, 'tracking.db')}`;
+let runId = '';
+
+beforeAll(async () => {
+  const store = await openStore(uri);
+  const exp = await store.createExperiment('cli-conventions');
+  const run = await store.createRun({ experimentId: exp, runName: 'r' });
+  runId = run.info.runId;
+  await store.logBatch(runId, { metrics: [{ key: 'val_mae', value: 6.4, timestamp: 1, step: 0 }] });
+  await store.logArtifact(runId, 'model/MLmodel', 'artifact_path: model\n');
+  await store.updateRun(runId, { status: 'FINISHED', endTime: Date.now() });
+  const registry = new ModelRegistry(store, { actor: 'test' });
+  await registry.register({ runId, name: 'NBAPropsModel' });
+  await store.close();
+  writeFileSync(path.join(dir, 'criteria.yaml'), 'criteria:\n  - metric: val_mae\n    max: 6.0\n');
+  criteriaFromObject({ criteria: [{ metric: 'val_mae', max: 6 }] });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('exit codes, one scheme', () => {
+  it('is documented in --help', async () => {
+    const r = await cli('--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /Exit codes:\n {2}0 {2}success\n {2}1 .*\n {2}2 {2}usage or input error.*\n {2}3 {2}a check that failed/,
+    );
+  });
+
+  it('2 for a usage error: one line and the hint, not the whole help', async () => {
+    const r = await cli('registry', 'promote', '--version', '1');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "error: required option '--stage <stage>' not specified\n(run 'propflow registry promote --help' for usage)\n",
+    );
+    expect(r.stdout).toBe('');
+    expect((await cli('no-such-command')).code).toBe(2);
+    expect((await cli('registry', 'list', '--bogus')).code).toBe(2);
+  });
+
+  it('3 when an evaluation FAILED (and 2 for a folder given as --criteria)', async () => {
+    const r = await cli(
+      'registry',
+      'evaluate',
+      '--version',
+      '1',
+      '--criteria',
+      path.join(dir, 'criteria.yaml'),
+      '--tracking-uri',
+      uri,
+    );
+    expect(r.stdout).toMatch(/NBAPropsModel version 1: FAILED/);
+    expect(r.code).toBe(3);
+    const folder = await cli(
+      'registry',
+      'evaluate',
+      '--version',
+      '1',
+      '--criteria',
+      dir,
+      '--tracking-uri',
+      uri,
+    );
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toContain(`--criteria ${dir} is a folder, not a file`);
+  });
+
+  it('--json: errors are JSON on stdout too, with the exit code', async () => {
+    const usage = await cli('registry', 'promote', '--json');
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toBe('');
+    expect(JSON.parse(usage.stdout)).toEqual({
+      error_code: 'INVALID_PARAMETER_VALUE',
+      message: "required option '--version <n>' not specified",
+      exit_code: 2,
+    });
+    const missing = await cli('registry', 'show', '--name', 'Nope', '--json', '--tracking-uri', uri);
+    expect(missing.code).toBe(2);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ error_code: 'RESOURCE_DOES_NOT_EXIST', exit_code: 2 });
+  });
+});
+
+describe('help', () => {
+  it('`help registry promote` shows promote’s help; required options are marked, defaults shown as values', async () => {
+    const r = await cli('help', 'registry', 'promote');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: propflow registry promote/);
+    expect(r.stdout).toMatch(/--version <n> +model version \(required\)/);
+    expect(r.stdout).toMatch(/--name <model> +registered model name \(default: NBAPropsModel\)/);
+    expect(r.stdout).not.toMatch(/default: "/);
+  });
+
+  it('--actor only on commands that act', async () => {
+    expect((await cli('registry', 'list', '--help')).stdout).not.toContain('--actor');
+    expect((await cli('registry', 'history', '--help')).stdout).not.toContain('--actor');
+    expect((await cli('registry', 'promote', '--help')).stdout).toContain('--actor');
+  });
+});
+
+describe('the store', () => {
+  it('every command names it on stderr, and in a --json field', async () => {
+    const r = await cli('registry', 'list', '--json', '--tracking-uri', uri);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(`store: ${uri}\n`);
+    const body = JSON.parse(r.stdout);
+    expect(body.store).toBe(uri);
+    expect(body.models[0]).toMatchObject({ name: 'NBAPropsModel', versions: 1 });
+  });
+
+  it('read-only commands on a missing store: an error naming the path, nothing created', async () => {
+    const empty = path.join(dir, 'empty');
+    mkdirSync(empty);
+    for (const cmd of ['list', 'show', 'history']) {
+      const r = await cli('registry', cmd, '--tracking-uri', `sqlite:///${empty}/sub/x.db`);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`There is no tracking store at ${empty}/sub/x.db`);
+    }
+    expect(readdirSync(empty)).toEqual([]);
+  });
+});
+
+describe('output', () => {
+  it('tables fit 100 columns, numbers right-aligned and formatted one way, no colour off a terminal', () => {
+    const long = 'x'.repeat(150);
+    const t = renderTable(
+      ['name', 'value', 'note'],
+      [
+        ['a', 1.23456789, long],
+        ['b', 12, 'short words that wrap at spaces when the column is narrow'],
+      ],
+    );
+    for (const line of t.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
+    expect(t).not.toContain('\u001b[');
+    expect(t.split('\n')[2]).toMatch(/^a +1\.2346 {2}x+$/);
+    expect(t.split('\n').find((l) => l.startsWith('b'))).toMatch(/^b +12 {2}short/);
+    expect(t.replaceAll(/\s/g, '')).toContain(long);
+  });
+
+  it('formatNumber and snake_case JSON keys (user-data maps kept as they are)', () => {
+    expect([5, 5.6, 0.0312, 1 / 3, 1e-7, Number.NaN].map(formatNumber)).toEqual([
+      '5',
+      '5.6',
+      '0.0312',
+      '0.3333',
+      '1.000e-7',
+      'NaN',
+    ]);
+    expect(
+      snakeKeys({
+        runId: 'r',
+        reportUri: 'u',
+        results: [{ criterionName: 1 }],
+        params: { learningRate: 0.1 },
+      }),
+    ).toEqual({
+      run_id: 'r',
+      report_uri: 'u',
+      results: [{ criterion_name: 1 }],
+      params: { learningRate: 0.1 },
+    });
+  });
+
+  it('registry show as JSON uses snake_case keys and history rows read like the promote output', async () => {
+    const show = JSON.parse((await cli('registry', 'show', '--json', '--tracking-uri', uri)).stdout);
+    expect(show.versions[0]).toHaveProperty('run_id', runId);
+    expect(show.versions[0]).not.toHaveProperty('runId');
+    const h = await cli('registry', 'history', '--tracking-uri', uri);
+    expect(h.stdout).toMatch(/v1 registered/);
+    for (const line of h.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
+  });
+});
