@@ -4,7 +4,10 @@
  * train → gate (register if the gate holds, evaluate against the criteria, Staging when
  * PASSED) → summary (the comparison with the Production version) → promote (manual).
  */
+import { NotFoundError } from '../errors.js';
 import type { Criteria, ModelRegistry } from '../registry/index.js';
+import { compareRuns, comparisonMarkdown } from '../runs/index.js';
+import type { TrackingStore } from '../tracking/index.js';
 
 /** What a step hands to the next (as GitHub step outputs) and whether the job goes on. */
 export interface StepOutcome {
@@ -73,4 +76,56 @@ export async function promoteStep(
       : `${t.name} version ${t.version} is already in ${t.to}; nothing changed`,
   ];
   return { ok: true, outputs: { version: t.version, stage: t.to }, lines };
+}
+
+/**
+ * The job summary: the trained run against the run of the current Production version
+ * (params and metrics that differ, fold MAE by date with the paired tests), as Markdown
+ * from the same comparison as `propflow runs compare --format markdown`.
+ */
+export async function summaryStep(
+  store: TrackingStore,
+  registry: ModelRegistry,
+  options: { runId: string; name: string },
+): Promise<StepOutcome & { markdown: string }> {
+  const run = await store.getRun(options.runId);
+  const title = run.info.runName || run.info.runId;
+  const summary = await registry.show(options.name).catch((err: unknown) => {
+    if (err instanceof NotFoundError) return null;
+    throw err;
+  });
+  const mine = summary?.versions.find((v) => v.runId === run.info.runId) ?? null;
+  const production = summary?.production
+    ? (summary.versions.find((v) => v.version === summary.production) ?? null)
+    : null;
+  const md: string[] = [`# propflow: ${title}`, ''];
+  md.push(
+    mine
+      ? `Registered as **${options.name} version ${mine.version}** — stage ${mine.stage}, evaluation ${mine.evaluation ?? 'not evaluated'}.`
+      : `Not registered as a version of ${options.name} (see the run's \`propflow.registration\` tag).`,
+    '',
+  );
+  if (!production || production.runId === run.info.runId) {
+    md.push(
+      production
+        ? `This run's version is the Production version.`
+        : `${options.name} has no Production version yet: nothing to compare with.`,
+      '',
+    );
+    const comparison = await compareRuns(store, [run.info.runId]);
+    md.push(comparisonMarkdown(comparison));
+  } else {
+    md.push(`Compared with the Production version ${production.version} (run \`${production.runId}\`).`, '');
+    const comparison = await compareRuns(store, [production.runId, run.info.runId], {
+      baseline: production.runId,
+    });
+    md.push(comparisonMarkdown(comparison));
+  }
+  const markdown = md.join('\n');
+  return {
+    ok: true,
+    outputs: production ? { production_version: production.version } : {},
+    lines: [`summary of run ${run.info.runId}${production ? ` vs Production v${production.version}` : ''}`],
+    markdown,
+  };
 }

@@ -13,6 +13,7 @@ const COMMANDS: ReadonlyArray<() => Promise<{ define(program: Command): void }>>
   () => import('./commands/data.js'),
   () => import('./commands/server.js'),
   () => import('./commands/registry.js'),
+  () => import('./commands/ci.js'),
 ];
 
 /** Option help: `(required)` for mandatory options, defaults as plain values (`(default: 5000)`). */
