@@ -13,6 +13,8 @@ const COMMANDS: ReadonlyArray<() => Promise<{ define(program: Command): void }>>
   () => import('./commands/data.js'),
   () => import('./commands/server.js'),
   () => import('./commands/registry.js'),
+  () => import('./commands/train.js'),
+  () => import('./commands/validate.js'),
   () => import('./commands/ci.js'),
 ];
 

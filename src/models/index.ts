@@ -21,7 +21,7 @@ export {
   writeModelArtifact,
 } from './artifact.js';
 export { type BaselineOptions, lastNAverage, meanOfPrior, seasonToDateAverage } from './baselines.js';
-export { type BinLayout, BinnedMatrix } from './gbdt/binning.js';
+export { type BinLayout, BinnedMatrix, type BinnedParts } from './gbdt/binning.js';
 export {
   checkFeatureMatrix,
   type FeatureMatrix,
@@ -30,6 +30,8 @@ export {
   sliceRows,
 } from './gbdt/matrix.js';
 export {
+  type ContinueOptions,
+  continueGbdt,
   GBDT_FORMAT,
   GBDT_FORMAT_VERSION,
   GbdtModel,

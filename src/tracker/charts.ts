@@ -36,14 +36,14 @@ export function featureImportanceSpec(
       {
         mark: { type: 'bar', color: '#1f77b4' },
         encoding: {
-          y: { field: 'feature', type: 'nominal', sort: '-x', title: 'Feature', axis: { labelLimit: 220 } },
+          y: { field: 'feature', type: 'nominal', sort: null, title: 'Feature', axis: { labelLimit: 220 } },
           x: { field: 'share', type: 'quantitative', title: `Share of total ${options.kind ?? 'gain'} (%)` },
         },
       },
       {
         mark: { type: 'text', align: 'left', dx: 3, fontSize: 10, color: '#333333' },
         encoding: {
-          y: { field: 'feature', type: 'nominal', sort: '-x' },
+          y: { field: 'feature', type: 'nominal', sort: null },
           x: { field: 'share', type: 'quantitative' },
           text: { field: 'share', type: 'quantitative', format: '.1f' },
         },
@@ -111,7 +111,7 @@ export function residualSummaries(rows: readonly ResidualRow[]) {
     const mae = res.reduce((a, x) => a + Math.abs(x), 0) / (res.length || 1);
     return {
       bucket: `${label} min`,
-      label: `${label} min (n=${res.length.toLocaleString('en-US')})`,
+      label: `${label} min|n=${res.length.toLocaleString('en-US')}`,
       n: res.length,
       q10: quantile(s, 0.1),
       q25: quantile(s, 0.25),
@@ -155,7 +155,7 @@ export function residualsSpec(rows: readonly ResidualRow[], options: { subtitle?
       {
         hconcat: [
           {
-            title: 'Residual vs prediction',
+            title: 'Residual vs prediction (red: mean per 5-point bin)',
             width: 360,
             height: 260,
             layer: [
@@ -191,8 +191,8 @@ export function residualsSpec(rows: readonly ResidualRow[], options: { subtitle?
                     field: 'label',
                     type: 'nominal',
                     sort: null,
-                    title: 'Minutes played',
-                    axis: { labelAngle: -30 },
+                    title: 'Minutes played in the game',
+                    axis: { labelAngle: 0, labelExpr: "split(datum.label, '|')", labelLineHeight: 14 },
                   },
                   y: { field: 'q10', type: 'quantitative', title: 'Residual (PRA points)' },
                   y2: { field: 'q90' },
@@ -219,7 +219,7 @@ export function residualsSpec(rows: readonly ResidualRow[], options: { subtitle?
         ],
       },
       {
-        title: 'By game date',
+        title: 'By game date: MAE and mean residual per day',
         width: 760,
         height: 180,
         data: { values: overTime },
@@ -233,7 +233,7 @@ export function residualsSpec(rows: readonly ResidualRow[], options: { subtitle?
                 field: 'series',
                 type: 'nominal',
                 title: null,
-                legend: { orient: 'top', direction: 'horizontal' },
+                legend: { orient: 'bottom', direction: 'horizontal' },
               },
             },
           },
@@ -277,14 +277,23 @@ export function reliabilityBins(
 
 /** Reliability diagram: observed over-rate against the calibrated probability, the diagonal for reference. */
 export function reliabilitySpec(
-  bins: readonly ReliabilityBin[],
+  all: readonly ReliabilityBin[],
   options: { subtitle?: string } = {},
 ): ChartSpec {
-  const total = bins.reduce((a, b) => a + b.n, 0);
+  const total = all.reduce((a, b) => a + b.n, 0);
+  // a bin of a handful of predictions is noise; it would dominate the line
+  const bins = all.filter((b) => b.n >= 20);
+  const note = 'bins of 0.1 with at least 20 predictions; dashed: perfect calibration';
+  const maxN = Math.max(20, ...bins.map((b) => b.n));
+  const nice = (x: number) => {
+    const p = 10 ** Math.floor(Math.log10(x));
+    return Math.max(20, Math.round(x / p) * p);
+  };
+  const legendValues = [...new Set([nice(maxN / 20), nice(maxN / 4), nice(maxN)])];
   return {
     title: {
       text: `Reliability of calibrated P(over line) (${total.toLocaleString('en-US')} priced predictions)`,
-      ...(options.subtitle ? { subtitle: options.subtitle } : {}),
+      subtitle: options.subtitle ? [options.subtitle, note] : note,
     },
     width: 420,
     height: 360,
@@ -325,7 +334,8 @@ export function reliabilitySpec(
             field: 'n',
             type: 'quantitative',
             title: 'Predictions in bin',
-            scale: { range: [20, 600] },
+            scale: { range: [20, 600], zero: false },
+            legend: { values: legendValues },
           },
         },
       },

@@ -143,6 +143,8 @@ export class StandardNBAPropsTracker {
   private readonly pendingTags: Tag[] = [];
   private readonly folds: FoldLog[] = [];
   private readonly trainingInfo: Record<string, unknown> = {};
+  /** The latest value of every run-level metric logged through the tracker (fold metrics excluded). */
+  readonly metrics: Record<string, number> = {};
 
   private constructor(run: ActiveRun, runName: string) {
     this.run = run;
@@ -349,7 +351,7 @@ export class StandardNBAPropsTracker {
     const pct = (100 * delta) / baselineMae;
     tags['baseline_mae'] = String(round(baselineMae));
     await this.run.setTags(tags);
-    this.run.logMetrics({
+    this.logMetrics({
       baseline_mae: baselineMae,
       vs_baseline_mae_delta: delta,
       vs_baseline_mae_pct: pct,
@@ -391,7 +393,16 @@ export class StandardNBAPropsTracker {
       });
     }
     Object.assign(values, input.extra ?? {});
-    for (const [k, v] of Object.entries(values)) if (Number.isFinite(v)) this.run.logMetric(k, v);
+    this.logMetrics(values);
+  }
+
+  /** Run-level metrics at step 0 (buffered); non-finite values are left out rather than logged as 0. */
+  logMetrics(values: Record<string, number>): void {
+    for (const [k, v] of Object.entries(values)) {
+      if (!Number.isFinite(v)) continue;
+      this.run.logMetric(k, v);
+      this.metrics[k] = v;
+    }
   }
 
   /**
@@ -454,7 +465,7 @@ export class StandardNBAPropsTracker {
     metrics: Record<string, number>,
     subtitle?: string,
   ): Promise<void> {
-    for (const [k, v] of Object.entries(metrics)) if (Number.isFinite(v)) this.run.logMetric(k, v);
+    this.logMetrics(metrics);
     await this.run.logImage(
       'reliability.png',
       await renderPng(reliabilitySpec(bins, { subtitle: subtitle ?? `run ${this.runName}` })),

@@ -1,8 +1,9 @@
 /**
- * Walk-forward folds over time-sorted rows: an expanding training window that ends the day
- * before each fold date, and the fold's test rows from that date until the next refit.
- * Because rows are sorted by date and the training set is the prefix of rows dated before
- * the fold date, no fold can train on a game played on or after the games it predicts.
+ * Walk-forward folds over time-sorted rows: a training window that ends the day before each
+ * fold date (expanding from the first row, or rolling over the last `windowDays` days), and
+ * the fold's test rows from that date until the next refit. Because rows are sorted by date
+ * and the training rows are those dated before the fold date, no fold can train on a game
+ * played on or after the games it predicts.
  */
 import { InvalidParameterError } from '../errors.js';
 
@@ -13,6 +14,11 @@ export interface WalkForwardOptions {
   end?: number;
   /** Days between refits: 1 = refit before every game day, 7 = weekly. */
   refitEveryDays: number;
+  /**
+   * Rolling window: train only on rows dated in `[foldDate − windowDays, foldDate)`.
+   * Default: expanding (every row before the fold date).
+   */
+  windowDays?: number;
 }
 
 export interface Fold {
@@ -20,7 +26,12 @@ export interface Fold {
   index: number;
   /** The first game day of the fold; every training row is dated strictly before it. */
   foldDate: number;
-  /** Training rows: the prefix `[0, trainRows)` = every row dated before `foldDate`. */
+  /**
+   * Training rows `[trainStart, trainRows)`. `trainRows` = the number of rows dated before
+   * `foldDate` (= `testStart`); `trainStart` is 0 for an expanding window, else the first
+   * row dated on or after `foldDate − windowDays`.
+   */
+  trainStart: number;
   trainRows: number;
   /** Test rows `[testStart, testEnd)`: the games from `foldDate` until the next refit. */
   testStart: number;
@@ -47,7 +58,12 @@ function lowerBound(dates: Int32Array, day: number): number {
  * `[start, end]` has games.
  */
 export function walkForwardFolds(dates: Int32Array, options: WalkForwardOptions): Fold[] {
-  const { start, refitEveryDays } = options;
+  const { start, refitEveryDays, windowDays } = options;
+  if (windowDays !== undefined && (!Number.isInteger(windowDays) || windowDays < 1)) {
+    throw new InvalidParameterError(
+      `walkForwardFolds: windowDays must be a positive whole number of days (got ${windowDays}); leave it out for an expanding window.`,
+    );
+  }
   if (!Number.isInteger(refitEveryDays) || refitEveryDays < 1) {
     throw new InvalidParameterError(
       `walkForwardFolds: refitEveryDays must be a positive whole number of days (got ${refitEveryDays}).`,
@@ -83,9 +99,17 @@ export function walkForwardFolds(dates: Int32Array, options: WalkForwardOptions)
     const testStart = lowerBound(dates, day);
     const testEnd = lowerBound(dates, Math.min(day + refitEveryDays, end + 1));
     if (testEnd <= testStart) continue;
+    const foldDate = dates[testStart]!;
+    const trainStart = windowDays === undefined ? 0 : lowerBound(dates, foldDate - windowDays);
+    if (trainStart >= testStart) {
+      throw new InvalidParameterError(
+        `walkForwardFolds: the fold on day ${foldDate} has no games in the ${windowDays} days before it (a break in the schedule); use a longer windowDays.`,
+      );
+    }
     folds.push({
       index: folds.length,
-      foldDate: dates[testStart]!,
+      foldDate,
+      trainStart,
       trainRows: testStart,
       testStart,
       testEnd,

@@ -13,3 +13,12 @@ export {
 } from './betting.js';
 export { type Fold, type WalkForwardOptions, walkForwardFolds } from './folds.js';
 export { type RegressionMetrics, regressionMetrics, type SegmentMetrics, segmentMetrics } from './metrics.js';
+export {
+  type FoldResult,
+  planWalkForward,
+  runWalkForward,
+  type WalkForwardPlan,
+  type WalkForwardResult,
+  type WalkForwardSpec,
+  type WalkForwardStrategy,
+} from './walkforward.js';

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DataError, InvalidParameterError } from '../../errors.js';
 import {
   BinnedMatrix,
+  continueGbdt,
   type FeatureMatrix,
   fromColumns,
   fromRowMajor,
@@ -415,4 +416,51 @@ describe('export to XGBoost JSON', () => {
       expect(process.env['CI'], 'CI must run the XGBoost parity check').toBeFalsy();
     },
   );
+});
+
+describe('window fits and continued boosting', () => {
+  const n = 1200;
+  const X = uniformMatrix(n, 5, 7, 0.1);
+  const y = Float64Array.from({ length: n }, (_, r) => 3 * filled(X, r, 0) + filled(X, r, 1) + r / 400);
+  const params = { nEstimators: 15, maxDepth: 4, learningRate: 0.2 };
+
+  it('a fit on rows [from, rows) of a binned matrix equals a fit on a copy of those rows', () => {
+    const binned = new BinnedMatrix(X);
+    for (const [from, rows] of [
+      [300, 900],
+      [0, 500],
+      [700, 1200],
+    ] as const) {
+      const viaWindow = trainGbdt(binned, y, params, { from, rows });
+      const copy = trainGbdt(sliceRows(X, from, rows), y.slice(from, rows), params);
+      expect(viaWindow.trainRows).toBe(rows - from);
+      expect(viaWindow.predict(X)).toEqual(copy.predict(X));
+    }
+    expect(() => trainGbdt(binned, y, params, { from: 900, rows: 900 })).toThrow(
+      /from must be an integer in \[0, 900\)/,
+    );
+  });
+
+  it('a BinnedMatrix rebuilt from parts() fits the same model', () => {
+    const a = new BinnedMatrix(X);
+    const b = new BinnedMatrix(a.parts());
+    expect(trainGbdt(b, y, params, { rows: 800 }).predict(X)).toEqual(
+      trainGbdt(a, y, params, { rows: 800 }).predict(X),
+    );
+  });
+
+  it('continuing a model on its own rows equals fitting the longer model at once', () => {
+    const binned = new BinnedMatrix(X);
+    const short = trainGbdt(binned, y, { ...params, nEstimators: 6 }, { rows: 1000 });
+    const cont = continueGbdt(short, binned, y, 9, { rows: 1000, X });
+    const long = trainGbdt(binned, y, params, { rows: 1000 });
+    expect(cont.nTrees).toBe(15);
+    expect(cont.predict(X)).toEqual(long.predict(X));
+    // on more rows: the old trees stay, the new ones differ from a fit on the old rows
+    const more = continueGbdt(short, binned, y, 9, { rows: 1200, X });
+    expect(more.trees.slice(0, 6)).toEqual(short.trees);
+    expect(more.predict(X)).not.toEqual(cont.predict(X));
+    expect(() => continueGbdt(short, binned, y, 0, { X })).toThrow(/extraTrees must be a positive integer/);
+    expect(() => continueGbdt(short, binned, y, 3)).toThrow(/pass initScore or X/);
+  });
 });

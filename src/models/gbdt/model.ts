@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { DataError, InvalidParameterError } from '../../errors.js';
 import { describeIssues, parseJsonText } from '../json.js';
 import { BinnedMatrix } from './binning.js';
-import { checkFeatureMatrix, type FeatureMatrix } from './matrix.js';
+import { checkFeatureMatrix, type FeatureMatrix, sliceRows } from './matrix.js';
 import { type GbdtParams, type GbdtParamsInput, gbdtParamsSchema, resolveParams } from './params.js';
 import { type TrainOptions, trainTrees } from './train.js';
 import { PackedForest, type Tree } from './tree.js';
@@ -296,6 +296,69 @@ export function trainGbdt(
     metric: res.metric,
     validHistory: res.validHistory,
     trees: res.trees,
+  });
+}
+
+export interface ContinueOptions {
+  /** End (exclusive) of the training rows of the binned matrix. Default: all rows. */
+  rows?: number;
+  /** First training row. Default 0. */
+  from?: number;
+  /**
+   * The model's predictions on the training rows `[from, rows)`, when the caller has them;
+   * otherwise pass `X`, the raw matrix the binned one was made from.
+   */
+  initScore?: Float64Array;
+  X?: FeatureMatrix;
+}
+
+/**
+ * Continue boosting (warm start): `extraTrees` more trees fitted to the residuals of `model`
+ * on rows `[from, rows)` of `data`, with the model's parameters and bin edges from those rows.
+ * Returns a new model: the old trees followed by the new ones, the old base score.
+ */
+export function continueGbdt(
+  model: GbdtModel,
+  data: BinnedMatrix,
+  y: ArrayLike<number>,
+  extraTrees: number,
+  opts: ContinueOptions = {},
+): GbdtModel {
+  if (!Number.isInteger(extraTrees) || extraTrees < 1) {
+    throw new InvalidParameterError(
+      `continueGbdt: extraTrees must be a positive integer (got ${extraTrees})`,
+    );
+  }
+  if (data.nCols !== model.nFeatures) {
+    throw new InvalidParameterError(
+      `continueGbdt: the matrix has ${data.nCols} features but the model was trained on ${model.nFeatures}`,
+    );
+  }
+  const rows = opts.rows ?? data.nRows;
+  const from = opts.from ?? 0;
+  let initScore = opts.initScore;
+  if (!initScore) {
+    if (!opts.X)
+      throw new InvalidParameterError('continueGbdt: pass initScore or X (the raw feature matrix)');
+    if (opts.X.nRows !== data.nRows) {
+      throw new InvalidParameterError(
+        `continueGbdt: X has ${opts.X.nRows} rows but the binned matrix has ${data.nRows}`,
+      );
+    }
+    initScore = model.predict(sliceRows(opts.X, from, rows));
+  }
+  const params = resolveParams({ ...model.params, nEstimators: extraTrees, earlyStoppingRounds: 0 });
+  const res = trainTrees(data, y, { ...params, baseScore: model.baseScore }, { rows, from, initScore });
+  return new GbdtModel({
+    nFeatures: model.nFeatures,
+    featureNames: model.featureNames,
+    params: { ...model.params, nEstimators: model.nTrees + res.trees.length },
+    baseScore: model.baseScore,
+    trainRows: res.trainRows,
+    bestIteration: model.nTrees + res.trees.length - 1,
+    metric: model.metric,
+    validHistory: [],
+    trees: [...model.trees, ...res.trees],
   });
 }
 

@@ -34,6 +34,13 @@ export interface ValidationSet {
 export interface TrainOptions {
   /** Train on the row prefix `[0, rows)` of the binned matrix (walk-forward). Default: all rows. */
   rows?: number;
+  /** First training row: train on `[from, rows)` (a rolling window). Default 0. */
+  from?: number;
+  /**
+   * Starting scores of the training rows `[from, rows)` (continuing an existing model: its
+   * predictions on those rows). Default: every row starts at the base score.
+   */
+  initScore?: Float64Array;
   /** Validation data for early stopping and the metric history. */
   valid?: ValidationSet;
 }
@@ -109,16 +116,27 @@ export function trainTrees(
 ): TrainResult {
   const N = data.nRows;
   const p = data.nCols;
-  const n = opts.rows ?? N;
-  if (!Number.isInteger(n) || n < 1 || n > N) {
+  const end = opts.rows ?? N;
+  if (!Number.isInteger(end) || end < 1 || end > N) {
     throw new InvalidParameterError(`train: rows must be an integer in [1, ${N}] (got ${opts.rows})`);
+  }
+  const from = opts.from ?? 0;
+  if (!Number.isInteger(from) || from < 0 || from >= end) {
+    throw new InvalidParameterError(`train: from must be an integer in [0, ${end}) (got ${opts.from})`);
+  }
+  const n = end - from;
+  const init = opts.initScore;
+  if (init !== undefined && init.length !== n) {
+    throw new InvalidParameterError(
+      `train: initScore has ${init.length} values for ${n} training rows [${from}, ${end})`,
+    );
   }
   if (y.length !== N) {
     throw new InvalidParameterError(
       `train: the target has ${y.length} values but the feature matrix has ${N} rows; they must match`,
     );
   }
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < end; i++) {
     const v = y[i]!;
     if (typeof v !== 'number' || !Number.isFinite(v)) {
       throw new DataError(
@@ -136,18 +154,23 @@ export function trainTrees(
     }
     checkTarget(valid.y, valid.X.nRows, 'train: validation set');
   }
+  if (valid && init) {
+    throw new InvalidParameterError(
+      'train: a validation set cannot be combined with initScore (continued boosting)',
+    );
+  }
   if (params.earlyStoppingRounds > 0 && !valid) {
     throw new InvalidParameterError('train: earlyStoppingRounds > 0 needs a validation set (opts.valid)');
   }
 
-  const layout: BinLayout = data.prepare(n, params.maxBin);
+  const layout: BinLayout = data.prepare(end, params.maxBin, from);
   const { codes, codesByColumn, nBins, cuts, lowest } = layout;
   const { loss, huberDelta: delta, learningRate: lr, lambda } = params;
   // unit hessians: a child's hessian sum is its row count
   const minChild = Math.max(params.minChildSamples, Math.ceil(params.minChildWeight), 1);
 
   const yv = new Float64Array(n);
-  for (let i = 0; i < n; i++) yv[i] = y[i]!;
+  for (let i = 0; i < n; i++) yv[i] = y[from + i]!;
   let base = params.baseScore;
   if (base === undefined) {
     if (loss === 'absolute') base = median(yv);
@@ -159,7 +182,7 @@ export function trainTrees(
   }
   base = Math.fround(base);
 
-  const score = new Float64Array(n).fill(base);
+  const score = init ? Float64Array.from(init) : new Float64Array(n).fill(base);
   const grad = new Float64Array(n);
   const packed = new Float64Array(n);
   const pk = packing(n);
