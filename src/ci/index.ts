@@ -4,4 +4,11 @@
  * entrance to `src/ci/`.
  */
 export { appendJobSummary, parseStepOutputs, writeStepOutputs } from './outputs.js';
-export { type GateOptions, gateStep, promoteStep, type StepOutcome, summaryStep, trainStep } from './steps.js';
+export {
+  type GateOptions,
+  gateStep,
+  promoteStep,
+  type StepOutcome,
+  summaryStep,
+  trainStep,
+} from './steps.js';

@@ -4,7 +4,14 @@
  * train → gate (register if the gate holds, evaluate against the criteria, Staging when
  * PASSED) → summary (the comparison with the Production version) → promote (manual).
  */
-import { NotFoundError } from '../errors.js';
+import { InvalidParameterError, NotFoundError } from '../errors.js';
+import {
+  loadPipelineConfig,
+  PIPELINE_KINDS,
+  type PipelineKind,
+  readConfigFile,
+  runPipeline,
+} from '../pipelines/index.js';
 import type { Criteria, ModelRegistry } from '../registry/index.js';
 import { compareRuns, comparisonMarkdown } from '../runs/index.js';
 import type { TrackingStore } from '../tracking/index.js';
@@ -127,5 +134,52 @@ export async function summaryStep(
     outputs: production ? { production_version: production.version } : {},
     lines: [`summary of run ${run.info.runId}${production ? ` vs Production v${production.version}` : ''}`],
     markdown,
+  };
+}
+
+export interface TrainOptions {
+  /** Pipeline config file; its `pipeline` key names the pipeline. */
+  config: string;
+  dataDir?: string;
+  synthetic?: boolean;
+  out?: (line: string) => void;
+}
+
+/**
+ * Train with a pipeline config. Registration is left to the gate step (the config's
+ * `registry.register` is turned off), so the workflow registers, evaluates and stages in one
+ * place whatever the config says.
+ */
+export async function trainStep(
+  store: TrackingStore,
+  trackingUri: string,
+  options: TrainOptions,
+): Promise<StepOutcome> {
+  const raw = readConfigFile(options.config);
+  const kind = raw['pipeline'];
+  if (typeof kind !== 'string' || !(PIPELINE_KINDS as readonly string[]).includes(kind)) {
+    throw new InvalidParameterError(
+      `${options.config}: key 'pipeline' must be one of ${PIPELINE_KINDS.join(', ')} (got ${JSON.stringify(kind)}).`,
+    );
+  }
+  const config = loadPipelineConfig(kind as PipelineKind, options.config, { 'registry.register': false });
+  const result = await runPipeline(kind as PipelineKind, config, {
+    store,
+    trackingUri,
+    ...(options.dataDir !== undefined && { dataDir: options.dataDir }),
+    ...(options.synthetic && { synthetic: { seed: config.seed, seasons: 2 } }),
+    ...(options.out && { out: options.out }),
+  });
+  const mae = result.metrics['val_mae'];
+  return {
+    ok: true,
+    outputs: {
+      run_id: result.runId,
+      run_name: result.runName,
+      ...(mae !== undefined && { val_mae: String(mae) }),
+    },
+    lines: [
+      `trained run ${result.runName} (${result.runId})${mae !== undefined ? `: val_mae ${mae.toFixed(4)}` : ''}`,
+    ],
   };
 }

@@ -29,7 +29,10 @@ interface Step {
 }
 
 /** `${{ … }}` in a step's env: step outputs, secrets, inputs and github.actor, as a runner resolves them. */
-function resolveExpressions(text: string, ctx: { outputs: Record<string, Record<string, string>>; values: Record<string, string> }) {
+function resolveExpressions(
+  text: string,
+  ctx: { outputs: Record<string, Record<string, string>>; values: Record<string, string> },
+) {
   return text.replace(/\$\{\{\s*([^}]+?)\s*\}\}/g, (_, expr: string) => {
     const m = /^steps\.([\w-]+)\.outputs\.([\w-]+)$/.exec(expr);
     if (m) return ctx.outputs[m[1]!]?.[m[2]!] ?? '';
@@ -59,7 +62,8 @@ function runJob(
     const outFile = path.join(dir, `output-${key}-${Date.now()}`);
     writeFileSync(outFile, '');
     const stepEnv: Record<string, string> = {};
-    for (const [k, v] of Object.entries(step.env ?? {})) stepEnv[k] = resolveExpressions(String(v), { outputs, ...ctx });
+    for (const [k, v] of Object.entries(step.env ?? {}))
+      stepEnv[k] = resolveExpressions(String(v), { outputs, ...ctx });
     const r = spawnSync('bash', ['-eo', 'pipefail', '-c', step.run], {
       cwd: process.cwd(),
       env: { ...process.env, NO_COLOR: '1', ...env, ...stepEnv, GITHUB_OUTPUT: outFile },
@@ -128,10 +132,12 @@ describe('the GitHub Actions workflow template', () => {
         'github.actor': 'octocat',
       };
       env = {};
-      for (const [k, v] of Object.entries(doc.env)) env[k] = resolveExpressions(String(v), { outputs: {}, values });
+      for (const [k, v] of Object.entries(doc.env))
+        env[k] = resolveExpressions(String(v), { outputs: {}, values });
       // the template's defaults, made small for a test: a tiny league and a loose gate
       env['PIPELINE_CONFIG'] = config;
-      env['CRITERIA'] = path.resolve('configs/criteria.yaml');
+      env['CRITERIA'] = path.join(dir, 'criteria.yaml');
+      writeFileSync(env['CRITERIA'], CI_TEST_CRITERIA);
       env['GATE'] = 'val_mae<20';
       env['GITHUB_STEP_SUMMARY'] = path.join(dir, 'summary.md');
       writeFileSync(env['GITHUB_STEP_SUMMARY'], '');
@@ -163,7 +169,9 @@ describe('the GitHub Actions workflow template', () => {
       expect(Object.values(promote.codes), promote.log).toEqual([0]);
       expect((await registry.show('NBAPropsModel')).production).toBe('1');
       const history = await registry.history('NBAPropsModel');
-      expect(history.some((e) => e.reason === 'first CI model' && e.actor === 'github-actions/octocat')).toBe(true);
+      expect(history.some((e) => e.reason === 'first CI model' && e.actor === 'github-actions/octocat')).toBe(
+        true,
+      );
 
       writeFileSync(env['GITHUB_STEP_SUMMARY']!, '');
       const second = runJob(doc.jobs['train']!.steps, env, { values }, dir);
@@ -177,4 +185,21 @@ describe('the GitHub Actions workflow template', () => {
   });
 });
 
-const CI_TEST_CONFIG = 'TODO\n';
+/** The shipped criteria's checks, with bounds a tiny model on a tiny league meets. */
+const CI_TEST_CRITERIA = `criteria:
+  - metric: val_mae
+    max: 20
+  - metric: n_bets
+    min: 1
+  - artifact: validation_predictions.csv
+`;
+
+/** A small walk-forward config (the template's configs/walk-forward.yaml trains a real season). */
+const CI_TEST_CONFIG = `pipeline: walk-forward
+experiment: NBA_Props_Model/CI
+seed: 7
+data:
+  synthetic: { seed: 7, seasons: 1 }
+model: { n_estimators: 15, max_depth: 4, learning_rate: 0.3, min_child_weight: 20 }
+validation: { start: season_mid, refit_every_days: 14 }
+`;

@@ -15,7 +15,8 @@ function common(cmd: Command): Command {
 async function finish(outcome: StepOutcome, flags: CiFlags, uri: string): Promise<void> {
   const { writeStepOutputs } = await import('../../ci/index.js');
   writeStepOutputs(outcome.outputs, process.env);
-  if (flags.json) printJson({ ok: outcome.ok, outputs: outcome.outputs, lines: outcome.lines }, { store: uri });
+  if (flags.json)
+    printJson({ ok: outcome.ok, outputs: outcome.outputs, lines: outcome.lines }, { store: uri });
   else for (const line of outcome.lines) out(line);
   if (!outcome.ok) checkFailed();
 }
@@ -58,7 +59,9 @@ export function define(program: Command): void {
   common(
     ci
       .command('gate')
-      .description('register the run’s model if it passes the gate, evaluate it, promote it to Staging if PASSED')
+      .description(
+        'register the run’s model if it passes the gate, evaluate it, promote it to Staging if PASSED',
+      )
       .requiredOption('--run-id <id>', 'the trained run (step output of ci train)')
       .requiredOption('--gate <expr>', 'registration gate on a run metric, e.g. "val_mae<6.0"')
       .requiredOption('--criteria <file>', 'production criteria, e.g. configs/criteria.yaml')
@@ -70,7 +73,12 @@ export function define(program: Command): void {
     const criteria = await loadCriteria(flags.criteria);
     await withStore(flags, { readOnly: false }, async (store, uri) => {
       const registry = await registryOn(store, flags.actor);
-      const outcome = await gateStep(registry, { runId: flags.runId, name: flags.name, gate: flags.gate, criteria });
+      const outcome = await gateStep(registry, {
+        runId: flags.runId,
+        name: flags.name,
+        gate: flags.gate,
+        criteria,
+      });
       await finish(outcome, flags, uri);
     });
   });
@@ -78,7 +86,9 @@ export function define(program: Command): void {
   common(
     ci
       .command('summary')
-      .description('the run compared with the Production version, as Markdown (appended to $GITHUB_STEP_SUMMARY)')
+      .description(
+        'the run compared with the Production version, as Markdown (appended to $GITHUB_STEP_SUMMARY)',
+      )
       .requiredOption('--run-id <id>', 'the trained run')
       .option('--name <model>', 'registered model name', 'NBAPropsModel'),
   ).action(async (flags: CiFlags & { runId: string; name: string }) => {
@@ -102,19 +112,17 @@ export function define(program: Command): void {
       .option('--name <model>', 'registered model name', 'NBAPropsModel')
       .option('--force', 'promote even without a PASSED evaluation (the reason is recorded)')
       .option('--actor <name>', 'who acts, recorded in the history (default: $PROPFLOW_ACTOR, else $USER)'),
-  ).action(
-    async (flags: CiFlags & { version: string; reason: string; name: string; force?: boolean }) => {
-      const { promoteStep } = await import('../../ci/index.js');
-      await withStore(flags, { readOnly: false }, async (store, uri) => {
-        const registry = await registryOn(store, flags.actor);
-        const outcome = await promoteStep(registry, {
-          name: flags.name,
-          version: flags.version,
-          reason: flags.reason,
-          ...(flags.force && { force: true }),
-        });
-        await finish(outcome, flags, uri);
+  ).action(async (flags: CiFlags & { version: string; reason: string; name: string; force?: boolean }) => {
+    const { promoteStep } = await import('../../ci/index.js');
+    await withStore(flags, { readOnly: false }, async (store, uri) => {
+      const registry = await registryOn(store, flags.actor);
+      const outcome = await promoteStep(registry, {
+        name: flags.name,
+        version: flags.version,
+        reason: flags.reason,
+        ...(flags.force && { force: true }),
       });
-    },
-  );
+      await finish(outcome, flags, uri);
+    });
+  });
 }
