@@ -87,7 +87,7 @@ export async function promoteStep(
 
 /**
  * The job summary: the trained run against the run of the current Production version
- * (params and metrics that differ, fold MAE by date with the paired tests), as Markdown
+ * (the params, metrics and tags that differ, fold MAE by date with the paired tests), as Markdown
  * from the same comparison as `propflow runs compare --format markdown`.
  */
 export async function summaryStep(
@@ -125,6 +125,7 @@ export async function summaryStep(
     md.push(`Compared with the Production version ${production.version} (run \`${production.runId}\`).`, '');
     const comparison = await compareRuns(store, [production.runId, run.info.runId], {
       baseline: production.runId,
+      onlyDiff: true,
     });
     md.push(comparisonMarkdown(comparison));
   }
