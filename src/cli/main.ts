@@ -21,6 +21,7 @@ const COMMANDS: ReadonlyArray<() => Promise<{ define(program: Command): void }>>
   () => import('./commands/doctor.js'),
   () => import('./commands/serve.js'),
   () => import('./commands/monitor.js'),
+  () => import('./commands/ci.js'),
 ];
 
 /** Option help: `(required)` for mandatory options, defaults as plain values (`(default: 5000)`). */
