@@ -5,7 +5,7 @@
  * environment), train, gate-register, evaluate and stage a model on a throwaway
  * `propflow server`, then promote it by the manual job and compare the next run with it.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -41,13 +41,28 @@ function resolveExpressions(
   });
 }
 
+/** One `run:` script with bash, as a runner runs it (asynchronously: the server under test is in this process). */
+function bash(script: string, env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('bash', ['-eo', 'pipefail', '-c', script], { env });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.on('close', (code) => resolve({ code: code ?? -1, output }));
+  });
+}
+
 /** Run a job's steps the way a runner does: `uses:` steps and `npm ci` are the runner's set-up here. */
-function runJob(
+async function runJob(
   steps: Step[],
   env: Record<string, string>,
   ctx: { values: Record<string, string> },
   dir: string,
-): { outputs: Record<string, Record<string, string>>; codes: Record<string, number>; log: string } {
+): Promise<{ outputs: Record<string, Record<string, string>>; codes: Record<string, number>; log: string }> {
   const outputs: Record<string, Record<string, string>> = {};
   const codes: Record<string, number> = {};
   let log = '';
@@ -64,16 +79,17 @@ function runJob(
     const stepEnv: Record<string, string> = {};
     for (const [k, v] of Object.entries(step.env ?? {}))
       stepEnv[k] = resolveExpressions(String(v), { outputs, ...ctx });
-    const r = spawnSync('bash', ['-eo', 'pipefail', '-c', step.run], {
-      cwd: process.cwd(),
-      env: { ...process.env, NO_COLOR: '1', ...env, ...stepEnv, GITHUB_OUTPUT: outFile },
-      encoding: 'utf8',
-      timeout: 240_000,
+    const r = await bash(step.run, {
+      ...process.env,
+      NO_COLOR: '1',
+      ...env,
+      ...stepEnv,
+      GITHUB_OUTPUT: outFile,
     });
-    codes[key] = r.status ?? -1;
-    log += `$ ${step.run}\n${r.stdout}${r.stderr}\n`;
+    codes[key] = r.code;
+    log += `$ ${step.run}\n${r.output}\n`;
     outputs[key] = parseStepOutputs(readFileSync(outFile, 'utf8'));
-    if (r.status !== 0) failed = true;
+    if (r.code !== 0) failed = true;
   }
   return { outputs, codes, log };
 }
@@ -151,7 +167,7 @@ describe('the GitHub Actions workflow template', () => {
 
     it('train → gate → Staging → summary; the manual job promotes; the next run is compared with Production', async () => {
       const values = { 'github.actor': 'octocat' };
-      const first = runJob(doc.jobs['train']!.steps, env, { values }, dir);
+      const first = await runJob(doc.jobs['train']!.steps, env, { values }, dir);
       expect(first.codes, first.log).toMatchObject({ train: 0, gate: 0 });
       const runId = first.outputs['train']!['run_id']!;
       expect(runId).toMatch(/^[0-9a-f]{32}$/);
@@ -160,7 +176,7 @@ describe('the GitHub Actions workflow template', () => {
       expect((await registry.show('NBAPropsModel')).staging).toBe('1');
       expect(readFileSync(env['GITHUB_STEP_SUMMARY']!, 'utf8')).toContain('has no Production version yet');
 
-      const promote = runJob(
+      const promote = await runJob(
         doc.jobs['promote']!.steps,
         env,
         { values: { 'inputs.version': '1', 'inputs.reason': 'first CI model', ...values } },
@@ -174,7 +190,7 @@ describe('the GitHub Actions workflow template', () => {
       );
 
       writeFileSync(env['GITHUB_STEP_SUMMARY']!, '');
-      const second = runJob(doc.jobs['train']!.steps, env, { values }, dir);
+      const second = await runJob(doc.jobs['train']!.steps, env, { values }, dir);
       expect(second.codes, second.log).toMatchObject({ train: 0, gate: 0 });
       const summary = readFileSync(env['GITHUB_STEP_SUMMARY']!, 'utf8');
       expect(summary).toContain('Compared with the Production version 1');
