@@ -119,8 +119,7 @@ export async function summaryStep(
         : `${options.name} has no Production version yet: nothing to compare with.`,
       '',
     );
-    const comparison = await compareRuns(store, [run.info.runId]);
-    md.push(comparisonMarkdown(comparison));
+    md.push(metricsMarkdown(run.data.metrics));
   } else {
     md.push(`Compared with the Production version ${production.version} (run \`${production.runId}\`).`, '');
     const comparison = await compareRuns(store, [production.runId, run.info.runId], {
@@ -136,6 +135,15 @@ export async function summaryStep(
     lines: [`summary of run ${run.info.runId}${production ? ` vs Production v${production.version}` : ''}`],
     markdown,
   };
+}
+
+/** The run's headline metrics (validation, baseline, betting) as a Markdown table. */
+function metricsMarkdown(metrics: ReadonlyArray<{ key: string; value: number }>): string {
+  const shown = metrics
+    .filter((m) => /^(val_|baseline_|vs_baseline_|betting_|n_bets$|n_folds$)/.test(m.key))
+    .sort((a, b) => a.key.localeCompare(b.key));
+  const rows = shown.map((m) => `| ${m.key} | ${Number.isInteger(m.value) ? m.value : m.value.toFixed(4)} |`);
+  return ['## Metrics', '', '| metric | value |', '|---|---|', ...rows].join('\n');
 }
 
 export interface TrainOptions {

@@ -168,13 +168,15 @@ describe('the GitHub Actions workflow template', () => {
     it('train → gate → Staging → summary; the manual job promotes; the next run is compared with Production', async () => {
       const values = { 'github.actor': 'octocat' };
       const first = await runJob(doc.jobs['train']!.steps, env, { values }, dir);
-      expect(first.codes, first.log).toMatchObject({ train: 0, gate: 0 });
+      expect(first.codes, first.log).toEqual({ step3: 0, train: 0, gate: 0, step6: 0 });
       const runId = first.outputs['train']!['run_id']!;
       expect(runId).toMatch(/^[0-9a-f]{32}$/);
       expect(first.outputs['gate']).toMatchObject({ registered: 'true', version: '1', stage: 'Staging' });
       const registry = new ModelRegistry(store);
       expect((await registry.show('NBAPropsModel')).staging).toBe('1');
-      expect(readFileSync(env['GITHUB_STEP_SUMMARY']!, 'utf8')).toContain('has no Production version yet');
+      const firstSummary = readFileSync(env['GITHUB_STEP_SUMMARY']!, 'utf8');
+      expect(firstSummary).toContain('has no Production version yet');
+      expect(firstSummary).toMatch(/\| val_mae \| 5\.\d{4} \|/);
 
       const promote = await runJob(
         doc.jobs['promote']!.steps,
@@ -191,7 +193,7 @@ describe('the GitHub Actions workflow template', () => {
 
       writeFileSync(env['GITHUB_STEP_SUMMARY']!, '');
       const second = await runJob(doc.jobs['train']!.steps, env, { values }, dir);
-      expect(second.codes, second.log).toMatchObject({ train: 0, gate: 0 });
+      expect(second.codes, second.log).toEqual({ step3: 0, train: 0, gate: 0, step6: 0 });
       const summary = readFileSync(env['GITHUB_STEP_SUMMARY']!, 'utf8');
       expect(summary).toContain('Compared with the Production version 1');
       expect(summary).toContain(second.outputs['train']!['run_id']!.slice(0, 8));
