@@ -263,11 +263,15 @@ describe('propflow registry (command line, racing processes against a live propf
       for (const [i, r] of results.entries()) {
         // A rollback may be refused when Production moved underneath it or there is nothing
         // to return to (exit 2, nothing changed); a promotion may be a no-op. No crash, no 500.
-        expect(r.stderr, commands[i]!.join(' ')).not.toMatch(/INTERNAL_ERROR|at .*\.ts:\d+/);
-        if (r.code !== 0)
-          expect(r.stderr, commands[i]!.join(' ')).toMatch(
+        // With --json the error is JSON on stdout.
+        const said = r.stderr + r.stdout;
+        expect(said, commands[i]!.join(' ')).not.toMatch(/INTERNAL_ERROR|at .*\.ts:\d+/);
+        if (r.code !== 0) {
+          expect(r.code, said).toBe(2);
+          expect(JSON.parse(r.stdout).message, commands[i]!.join(' ')).toMatch(
             /nothing (was )?changed|is the Production version/,
           );
+        }
       }
       const history = await registry.history(name);
       const problems = historyProblems(history);

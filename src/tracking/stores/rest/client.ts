@@ -161,8 +161,13 @@ export class HttpClient {
   }
 }
 
-/** An HTML page where MLflow's JSON was expected: the tracking URI points at a web site, a proxy or a UI. */
+/**
+ * An HTML page where MLflow's JSON was expected: the tracking URI points at a web site, a proxy
+ * or a UI. A 404 is left to the usual mapping: MLflow's own server (Flask) answers a route it
+ * does not have, such as an MLflow 3 route on a 2.x server, with an HTML 404 page.
+ */
 function htmlAnswer(res: RawResponse, text: string, context: string): PropflowError | undefined {
+  if (res.status === 404) return undefined;
   const type = res.headers.get('content-type') ?? '';
   if (!/text\/html/i.test(type) && !/^\s*<(!doctype|html|head|body)\b/i.test(text)) return undefined;
   const title = /<title[^>]*>([^<]{1,80})/i.exec(text)?.[1]?.trim();
