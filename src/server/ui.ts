@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import type { Context, Hono } from 'hono';
 import { InvalidParameterError, NotFoundError, PropflowError } from '../errors.js';
 import { DEFAULT_MODEL_NAME, ModelRegistry, parseStage, resolveActor } from '../registry/index.js';
+import { compareRuns } from '../runs/index.js';
 import { checkArtifactPath, type Experiment, type TrackingStore } from '../tracking/index.js';
 import type { Principal } from './auth.js';
 import { jsonResponse, readJsonObject } from './http.js';
@@ -197,6 +198,28 @@ export function mountUi(app: Hono<UiEnv>, options: UiOptions): void {
   app.get(`${PROPFLOW_API}/experiments`, async () =>
     jsonResponse({ experiments: await experimentsWithCounts(store) }),
   );
+
+  // `propflow runs compare`'s comparison (src/runs compareRuns: the one implementation the CLI
+  // prints): side-by-side values, per-fold metric by date, paired tests, wins.
+  app.get(`${PROPFLOW_API}/compare`, async (c) => {
+    const ids = (c.req.query('run_ids') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    if (ids.length < 2 || ids.length > 10) {
+      throw new InvalidParameterError(
+        `Compare takes 2 to 10 runs in run_ids (comma-separated run ids), got ${ids.length}.`,
+      );
+    }
+    const baseline = c.req.query('baseline');
+    const foldMetric = c.req.query('fold_metric');
+    return jsonResponse(
+      await compareRuns(store, ids, {
+        ...(baseline && { baseline }),
+        ...(foldMetric && { foldMetric }),
+      }),
+    );
+  });
 
   // The audit history (src/registry history()): the ledger replay MLflow has no endpoint for.
   app.get(`${PROPFLOW_API}/registry/history`, async (c) => {
