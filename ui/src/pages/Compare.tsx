@@ -19,7 +19,7 @@ function PairedTests({ c }: { c: Comparison }) {
   if (c.pairs.length === 0) return <p className="muted">No pairs with shared fold dates.</p>;
   return (
     <div className="table-wrap">
-      <table className="compare" data-testid="paired-tests">
+      <table className="compare pairs" data-testid="paired-tests">
         <thead>
           <tr>
             <th>a − b ({c.fold_metric})</th>

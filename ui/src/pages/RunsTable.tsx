@@ -23,7 +23,7 @@ const PAGE_SIZES = [25, 100, 250, 1000];
 const PREFERRED_METRICS = ['val_mae', 'val_rmse', 'val_r2', 'vs_baseline_mae_delta', 'betting_roi'];
 const columnId = (c: Column) => `${c.kind}:${c.key}`;
 /** Widths of select, run name (its least: it takes the room left), start time and status. */
-const FIXED_WIDTHS = [34, 260, 150, 90];
+const FIXED_WIDTHS = [40, 260, 172, 96];
 const columnWidth = (c: Column) =>
   Math.min(260, Math.max(c.kind === 'metrics' ? 90 : 110, c.key.length * 8 + 28));
 const tableWidth = (columns: readonly Column[]) =>
