@@ -178,11 +178,20 @@ function stringField(body: Record<string, unknown>, key: string, required: boole
  * SPA fallback is a catch-all GET).
  */
 export function mountUi(app: Hono<UiEnv>, options: UiOptions): void {
+  mountReads(app, options);
+  mountRegistry(app, options);
+  app.all(`${PROPFLOW_API}/*`, (c) => {
+    throw new PropflowError(
+      `No endpoint ${c.req.method} ${new URL(c.req.url).pathname}.`,
+      'ENDPOINT_NOT_FOUND',
+    );
+  });
+  mountStatic(app, options.distDir ?? DEFAULT_UI_DIST);
+}
+
+/** Reads MLflow's API has no endpoint for: who is looking, run counts, comparisons, artifacts. */
+function mountReads(app: Hono<UiEnv>, options: UiOptions): void {
   const { store } = options;
-  const registryFor = (c: Context<UiEnv>): ModelRegistry => {
-    const principal = c.get('principal');
-    return new ModelRegistry(store, { actor: principal ? principal.name : resolveActor() });
-  };
 
   // Who is looking: the UI disables the workflow buttons for read-only users (the server
   // refuses them regardless, in `requireWrite`).
@@ -221,6 +230,16 @@ export function mountUi(app: Hono<UiEnv>, options: UiOptions): void {
     );
   });
 
+  mountArtifact(app, store);
+}
+
+/** The registry's history, promote and rollback: the workflow the CLI runs, the user as actor. */
+function mountRegistry(app: Hono<UiEnv>, options: UiOptions): void {
+  const registryFor = (c: Context<UiEnv>): ModelRegistry => {
+    const principal = c.get('principal');
+    return new ModelRegistry(options.store, { actor: principal ? principal.name : resolveActor() });
+  };
+
   // The audit history (src/registry history()): the ledger replay MLflow has no endpoint for.
   app.get(`${PROPFLOW_API}/registry/history`, async (c) => {
     const name = c.req.query('name') || DEFAULT_MODEL_NAME;
@@ -252,7 +271,9 @@ export function mountUi(app: Hono<UiEnv>, options: UiOptions): void {
     });
     return jsonResponse(result);
   });
+}
 
+function mountArtifact(app: Hono<UiEnv>, store: TrackingStore): void {
   // A run's artifact through the store (`/get-artifact` serves only mlflow-artifacts: runs;
   // this reads whatever the store reads: file:// folders of runs logged directly, or the
   // server's own artifact root).
@@ -271,15 +292,10 @@ export function mountUi(app: Hono<UiEnv>, options: UiOptions): void {
       },
     });
   });
+}
 
-  app.all(`${PROPFLOW_API}/*`, (c) => {
-    throw new PropflowError(
-      `No endpoint ${c.req.method} ${new URL(c.req.url).pathname}.`,
-      'ENDPOINT_NOT_FOUND',
-    );
-  });
-
-  const distDir = options.distDir ?? DEFAULT_UI_DIST;
+/** The built UI: files by path, `index.html` for client routes. */
+function mountStatic(app: Hono<UiEnv>, distDir: string): void {
   let dist: Map<string, StaticFile> | null | undefined;
   app.on(['GET', 'HEAD'], '*', (c, next) => {
     const pathname = new URL(c.req.url).pathname;
