@@ -95,6 +95,34 @@ describe('web UI endpoints', () => {
     expect(body.experiments.find((e) => e.name === 'NBA_Props_Model/UiCounts')?.run_count).toBe(3);
   });
 
+  it('compares 2 to 10 runs with compareRuns, and says so otherwise', async () => {
+    const one = await app.request('/ajax-api/propflow/compare?run_ids=abc');
+    expect(one.status).toBe(400);
+    expect(((await one.json()) as { message: string }).message).toMatch(/2 to 10 runs/);
+    const id = await store.createExperiment('UiCompare');
+    const ids: string[] = [];
+    for (let r = 0; r < 2; r++) {
+      const run = await store.createRun({ experimentId: id, runName: `cmp_${r}` });
+      const metrics = [0, 1, 2, 3].flatMap((step) => [
+        { key: 'fold_mae', value: 5 + r * 0.1 + step * 0.01, timestamp: 1, step },
+        { key: 'fold_date', value: 20240101 + step, timestamp: 1, step },
+      ]);
+      await store.logBatch(run.info.runId, { metrics });
+      ids.push(run.info.runId);
+    }
+    const res = await app.request(`/ajax-api/propflow/compare?run_ids=${ids.join(',')}`);
+    expect(res.status).toBe(200);
+    const c = (await res.json()) as {
+      folds: unknown[];
+      pairs: Array<{ n: number; mean_difference: number }>;
+    };
+    expect(c.folds).toHaveLength(4);
+    expect(c.pairs[0]!.n).toBe(4);
+    expect(Math.abs(c.pairs[0]!.mean_difference)).toBeCloseTo(0.1, 9);
+    const missing = await app.request(`/ajax-api/propflow/compare?run_ids=${ids[0]},nope`);
+    expect(missing.status).toBe(404);
+  });
+
   it('reads a run artifact through the store with its content type', async () => {
     const id = await store.createExperiment('UiArtifacts');
     const run = await store.createRun({ experimentId: id });
