@@ -166,7 +166,9 @@ const RunRow = memo(function RunRow(props: {
         />
       </td>
       <td>
-        <Link to={`/runs/${r.info.run_id}`}>{r.info.run_name || r.info.run_id}</Link>
+        <Link to={`/runs/${r.info.run_id}`} title={r.info.run_name || r.info.run_id}>
+          {r.info.run_name || r.info.run_id}
+        </Link>
       </td>
       <td className="nowrap">{formatTime(r.info.start_time)}</td>
       <td>
