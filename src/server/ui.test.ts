@@ -69,6 +69,10 @@ describe('web UI static files', () => {
     const deep = await app.request('/runs/abc?x=1');
     expect(deep.status).toBe(200);
     expect(await deep.text()).toContain('id="root"');
+    for (const route of ['/experiments/3', '/models/NBAPropsModel', '/compare', '/monitoring/']) {
+      expect(await (await app.request(route)).text(), route).toContain('id="root"');
+    }
+    expect((await app.request('/nothing')).status).toBe(404);
     const missing = await app.request('/assets/gone-123.js');
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { error_code: string }).error_code).toBe('RESOURCE_DOES_NOT_EXIST');

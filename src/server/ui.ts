@@ -5,8 +5,9 @@
  * as MLflow's own UI does, so the pages work over any store the server fronts.
  *
  * Static files: hashed assets (`/assets/*`) are cached for a year (`immutable`), `index.html`
- * is revalidated on every load (`no-cache` + ETag), and any other extension-less GET that
- * is not an API path gets `index.html` (client-side routes survive a reload).
+ * is revalidated on every load (`no-cache` + ETag), and the UI's client-side routes
+ * (`/experiments/…`, `/runs/…`, `/compare`, `/models/…`, `/monitoring`) get `index.html`, so a
+ * reload or a shared link works; any other unknown path stays MLflow's JSON 404.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -39,8 +40,8 @@ export const DEFAULT_UI_DIST = fileURLToPath(new URL('../../ui/dist', import.met
 
 const PROPFLOW_API = '/ajax-api/propflow';
 
-/** Paths the SPA fallback never answers (APIs keep their JSON 404s). */
-const NOT_UI = /^\/(api|ajax-api|get-artifact|model-versions|health|version)(\/|$)/;
+/** The UI's client-side routes: `index.html` answers them (any other unknown path stays a JSON 404). */
+const CLIENT_ROUTE = /^\/(experiments(\/[^/]+)?|runs\/[^/]+|compare|models(\/[^/]+)?|monitoring)?\/?$/;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -299,7 +300,8 @@ function mountStatic(app: Hono<UiEnv>, distDir: string): void {
   let dist: Map<string, StaticFile> | null | undefined;
   app.on(['GET', 'HEAD'], '*', (c, next) => {
     const pathname = new URL(c.req.url).pathname;
-    if (NOT_UI.test(pathname)) return next();
+    const route = CLIENT_ROUTE.test(pathname) || pathname === '/index.html';
+    if (!route && !pathname.startsWith('/assets/')) return next();
     dist ??= loadDist(distDir);
     if (!dist) {
       return new Response(NOT_BUILT_PAGE, {
@@ -307,13 +309,9 @@ function mountStatic(app: Hono<UiEnv>, distDir: string): void {
         headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' },
       });
     }
+    if (route) return staticResponse(c, dist.get('/index.html')!, false);
     const file = dist.get(pathname);
-    if (file && pathname !== '/index.html') {
-      return staticResponse(c, file, pathname.startsWith('/assets/'));
-    }
-    if (path.posix.extname(pathname) !== '' && pathname !== '/index.html') {
-      throw new NotFoundError(`No file ${pathname} in the web UI.`);
-    }
-    return staticResponse(c, dist.get('/index.html')!, false);
+    if (!file) throw new NotFoundError(`No file ${pathname} in the web UI.`);
+    return staticResponse(c, file, true);
   });
 }
