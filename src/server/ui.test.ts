@@ -69,6 +69,10 @@ describe('web UI static files', () => {
     const deep = await app.request('/runs/abc?x=1');
     expect(deep.status).toBe(200);
     expect(await deep.text()).toContain('id="root"');
+    for (const route of ['/experiments/3', '/models/NBAPropsModel', '/compare', '/monitoring/']) {
+      expect(await (await app.request(route)).text(), route).toContain('id="root"');
+    }
+    expect((await app.request('/nothing')).status).toBe(404);
     const missing = await app.request('/assets/gone-123.js');
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { error_code: string }).error_code).toBe('RESOURCE_DOES_NOT_EXIST');
@@ -93,6 +97,34 @@ describe('web UI endpoints', () => {
     const res = await app.request('/ajax-api/propflow/experiments');
     const body = (await res.json()) as { experiments: Array<{ name: string; run_count: number }> };
     expect(body.experiments.find((e) => e.name === 'NBA_Props_Model/UiCounts')?.run_count).toBe(3);
+  });
+
+  it('compares 2 to 10 runs with compareRuns, and says so otherwise', async () => {
+    const one = await app.request('/ajax-api/propflow/compare?run_ids=abc');
+    expect(one.status).toBe(400);
+    expect(((await one.json()) as { message: string }).message).toMatch(/2 to 10 runs/);
+    const id = await store.createExperiment('UiCompare');
+    const ids: string[] = [];
+    for (let r = 0; r < 2; r++) {
+      const run = await store.createRun({ experimentId: id, runName: `cmp_${r}` });
+      const metrics = [0, 1, 2, 3].flatMap((step) => [
+        { key: 'fold_mae', value: 5 + r * 0.1 + step * 0.01, timestamp: 1, step },
+        { key: 'fold_date', value: 20240101 + step, timestamp: 1, step },
+      ]);
+      await store.logBatch(run.info.runId, { metrics });
+      ids.push(run.info.runId);
+    }
+    const res = await app.request(`/ajax-api/propflow/compare?run_ids=${ids.join(',')}`);
+    expect(res.status).toBe(200);
+    const c = (await res.json()) as {
+      folds: unknown[];
+      pairs: Array<{ n: number; mean_difference: number }>;
+    };
+    expect(c.folds).toHaveLength(4);
+    expect(c.pairs[0]!.n).toBe(4);
+    expect(Math.abs(c.pairs[0]!.mean_difference)).toBeCloseTo(0.1, 9);
+    const missing = await app.request(`/ajax-api/propflow/compare?run_ids=${ids[0]},nope`);
+    expect(missing.status).toBe(404);
   });
 
   it('reads a run artifact through the store with its content type', async () => {

@@ -5,8 +5,9 @@
  * as MLflow's own UI does, so the pages work over any store the server fronts.
  *
  * Static files: hashed assets (`/assets/*`) are cached for a year (`immutable`), `index.html`
- * is revalidated on every load (`no-cache` + ETag), and any other extension-less GET that
- * is not an API path gets `index.html` (client-side routes survive a reload).
+ * is revalidated on every load (`no-cache` + ETag), and the UI's client-side routes
+ * (`/experiments/…`, `/runs/…`, `/compare`, `/models/…`, `/monitoring`) get `index.html`, so a
+ * reload or a shared link works; any other unknown path stays MLflow's JSON 404.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import type { Context, Hono } from 'hono';
 import { InvalidParameterError, NotFoundError, PropflowError } from '../errors.js';
 import { DEFAULT_MODEL_NAME, ModelRegistry, parseStage, resolveActor } from '../registry/index.js';
+import { compareRuns } from '../runs/index.js';
 import { checkArtifactPath, type Experiment, type TrackingStore } from '../tracking/index.js';
 import type { Principal } from './auth.js';
 import { jsonResponse, readJsonObject } from './http.js';
@@ -38,8 +40,8 @@ export const DEFAULT_UI_DIST = fileURLToPath(new URL('../../ui/dist', import.met
 
 const PROPFLOW_API = '/ajax-api/propflow';
 
-/** Paths the SPA fallback never answers (APIs keep their JSON 404s). */
-const NOT_UI = /^\/(api|ajax-api|get-artifact|model-versions|health|version)(\/|$)/;
+/** The UI's client-side routes: `index.html` answers them (any other unknown path stays a JSON 404). */
+const CLIENT_ROUTE = /^\/(experiments(\/[^/]+)?|runs\/[^/]+|compare|models(\/[^/]+)?|monitoring)?\/?$/;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -177,11 +179,20 @@ function stringField(body: Record<string, unknown>, key: string, required: boole
  * SPA fallback is a catch-all GET).
  */
 export function mountUi(app: Hono<UiEnv>, options: UiOptions): void {
+  mountReads(app, options);
+  mountRegistry(app, options);
+  app.all(`${PROPFLOW_API}/*`, (c) => {
+    throw new PropflowError(
+      `No endpoint ${c.req.method} ${new URL(c.req.url).pathname}.`,
+      'ENDPOINT_NOT_FOUND',
+    );
+  });
+  mountStatic(app, options.distDir ?? DEFAULT_UI_DIST);
+}
+
+/** Reads MLflow's API has no endpoint for: who is looking, run counts, comparisons, artifacts. */
+function mountReads(app: Hono<UiEnv>, options: UiOptions): void {
   const { store } = options;
-  const registryFor = (c: Context<UiEnv>): ModelRegistry => {
-    const principal = c.get('principal');
-    return new ModelRegistry(store, { actor: principal ? principal.name : resolveActor() });
-  };
 
   // Who is looking: the UI disables the workflow buttons for read-only users (the server
   // refuses them regardless, in `requireWrite`).
@@ -197,6 +208,38 @@ export function mountUi(app: Hono<UiEnv>, options: UiOptions): void {
   app.get(`${PROPFLOW_API}/experiments`, async () =>
     jsonResponse({ experiments: await experimentsWithCounts(store) }),
   );
+
+  // `propflow runs compare`'s comparison (src/runs compareRuns: the one implementation the CLI
+  // prints): side-by-side values, per-fold metric by date, paired tests, wins.
+  app.get(`${PROPFLOW_API}/compare`, async (c) => {
+    const ids = (c.req.query('run_ids') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    if (ids.length < 2 || ids.length > 10) {
+      throw new InvalidParameterError(
+        `Compare takes 2 to 10 runs in run_ids (comma-separated run ids), got ${ids.length}.`,
+      );
+    }
+    const baseline = c.req.query('baseline');
+    const foldMetric = c.req.query('fold_metric');
+    return jsonResponse(
+      await compareRuns(store, ids, {
+        ...(baseline && { baseline }),
+        ...(foldMetric && { foldMetric }),
+      }),
+    );
+  });
+
+  mountArtifact(app, store);
+}
+
+/** The registry's history, promote and rollback: the workflow the CLI runs, the user as actor. */
+function mountRegistry(app: Hono<UiEnv>, options: UiOptions): void {
+  const registryFor = (c: Context<UiEnv>): ModelRegistry => {
+    const principal = c.get('principal');
+    return new ModelRegistry(options.store, { actor: principal ? principal.name : resolveActor() });
+  };
 
   // The audit history (src/registry history()): the ledger replay MLflow has no endpoint for.
   app.get(`${PROPFLOW_API}/registry/history`, async (c) => {
@@ -229,7 +272,9 @@ export function mountUi(app: Hono<UiEnv>, options: UiOptions): void {
     });
     return jsonResponse(result);
   });
+}
 
+function mountArtifact(app: Hono<UiEnv>, store: TrackingStore): void {
   // A run's artifact through the store (`/get-artifact` serves only mlflow-artifacts: runs;
   // this reads whatever the store reads: file:// folders of runs logged directly, or the
   // server's own artifact root).
@@ -248,19 +293,15 @@ export function mountUi(app: Hono<UiEnv>, options: UiOptions): void {
       },
     });
   });
+}
 
-  app.all(`${PROPFLOW_API}/*`, (c) => {
-    throw new PropflowError(
-      `No endpoint ${c.req.method} ${new URL(c.req.url).pathname}.`,
-      'ENDPOINT_NOT_FOUND',
-    );
-  });
-
-  const distDir = options.distDir ?? DEFAULT_UI_DIST;
+/** The built UI: files by path, `index.html` for client routes. */
+function mountStatic(app: Hono<UiEnv>, distDir: string): void {
   let dist: Map<string, StaticFile> | null | undefined;
   app.on(['GET', 'HEAD'], '*', (c, next) => {
     const pathname = new URL(c.req.url).pathname;
-    if (NOT_UI.test(pathname)) return next();
+    const route = CLIENT_ROUTE.test(pathname) || pathname === '/index.html';
+    if (!route && !pathname.startsWith('/assets/')) return next();
     dist ??= loadDist(distDir);
     if (!dist) {
       return new Response(NOT_BUILT_PAGE, {
@@ -268,13 +309,9 @@ export function mountUi(app: Hono<UiEnv>, options: UiOptions): void {
         headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' },
       });
     }
+    if (route) return staticResponse(c, dist.get('/index.html')!, false);
     const file = dist.get(pathname);
-    if (file && pathname !== '/index.html') {
-      return staticResponse(c, file, pathname.startsWith('/assets/'));
-    }
-    if (path.posix.extname(pathname) !== '' && pathname !== '/index.html') {
-      throw new NotFoundError(`No file ${pathname} in the web UI.`);
-    }
-    return staticResponse(c, dist.get('/index.html')!, false);
+    if (!file) throw new NotFoundError(`No file ${pathname} in the web UI.`);
+    return staticResponse(c, file, true);
   });
 }

@@ -1,5 +1,5 @@
 /** Debian's chromium driven by playwright-core (never a downloaded browser), one fresh profile per context. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
@@ -23,6 +23,11 @@ export interface Browser {
 }
 
 export async function launch(options: { httpCredentials?: { username: string; password: string } } = {}) {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `No chromium at ${CHROMIUM}: install Debian's (apt-get install chromium; .ci/run does) or point PROPFLOW_CHROMIUM at one.`,
+    );
+  }
   const profile = mkdtempSync(path.join(tmpdir(), 'pf-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,

@@ -84,6 +84,42 @@ export interface WhoAmI {
   permission: 'read' | 'write';
 }
 
+/**
+ * `compareRuns`' answer (src/runs/compare.ts `Comparison`), the fields the page shows. Kept
+ * here rather than imported: the type's module graph is the node side of the project.
+ */
+export interface Comparison {
+  runs: Array<{ run_id: string; run_name: string; label: string; n_folds: number; fold_mean: number | null }>;
+  baseline_run_id: string | null;
+  fold_metric: string;
+  higher_is_better: boolean;
+  params: Array<{ key: string; values: Array<string | null>; differs: boolean }>;
+  metrics: Array<{ key: string; values: Array<number | null>; differs: boolean }>;
+  tags: Array<{ key: string; values: Array<string | null>; differs: boolean }>;
+  folds: Array<{ date: string; values: Array<number | null>; best: number[] }>;
+  common_dates: number;
+  wins: Array<{ run_id: string; label: string; dates_won: number }>;
+  tied_dates: number;
+  pairs: RunPair[];
+  warnings: string[];
+}
+export interface RunPair {
+  a: string;
+  b: string;
+  a_label: string;
+  b_label: string;
+  n: number;
+  mean_difference: number | null;
+  ci95: [number, number] | null;
+  t_test: { statistic: number; df: number; p_value: number } | null;
+  wilcoxon: { statistic: number; p_value: number; method: string } | null;
+  wins_a: number;
+  wins_b: number;
+  ties: number;
+  better: string | null;
+  significant: boolean;
+}
+
 /** A failed request, with the server's own words. */
 export class ApiError extends Error {
   constructor(
@@ -147,6 +183,11 @@ export const api = {
     } while (token);
     return out;
   },
+  getExperiment: (id: string) =>
+    request<{ experiment: { experiment_id: string; name: string } }>(
+      'GET',
+      `${ML}/experiments/get?${q({ experiment_id: id })}`,
+    ),
   experimentByName: (name: string) =>
     request<{ experiment: { experiment_id: string; name: string } }>(
       'GET',
@@ -198,7 +239,7 @@ export const api = {
   rollback: (body: { name: string; reason: string; to_version?: string }) =>
     request<unknown>('POST', `${PF}/registry/rollback`, body),
   compare: (runIds: string[]) =>
-    request<Record<string, unknown>>('GET', `${PF}/compare?${q({ run_ids: runIds.join(',') })}`),
+    request<Comparison>('GET', `${PF}/compare?${q({ run_ids: runIds.join(',') })}`),
 };
 
 /** A quoted MLflow search string literal. */

@@ -163,6 +163,7 @@ function printBanner(
     `  auth:          ${auth ? 'basic / bearer' : 'off'}`,
     `  version:       propflow ${PROPFLOW_VERSION}, MLflow API ${MLFLOW_COMPATIBLE_VERSION}`,
     `  Python:        MLFLOW_TRACKING_URI=${server.url}`,
+    `  web UI:        ${server.url}/`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -1,142 +1,111 @@
 /**
- * 2–10 runs side by side: params, metrics and tags (only the differences, if asked), fold MAE
- * of every run overlaid by date, and the paired tests of `propflow runs compare` — the same
- * `compareRuns` the CLI prints, fetched from the server, never recomputed here.
+ * 2–10 runs side by side, all from `compareRuns` (src/runs, what `propflow runs compare`
+ * prints) through `/ajax-api/propflow/compare`: the fold metric of every run overlaid by date
+ * (the run page's chart spec), the paired tests and wins, and params, metrics and tags
+ * with an only-differences toggle. Nothing is recomputed here.
  */
 import { useMemo, useState } from 'react';
 import { foldMaeSpec } from '../../../src/charts/folds.js';
-import { ApiError, api, formatValue, type Run } from '../api.js';
+import { api, type Comparison, formatValue, type RunPair } from '../api.js';
 import { Chart, ErrorBox, Loading, useLoad } from '../components.js';
-import { loadFolds } from '../folds.js';
 import { Link } from '../router.js';
 
-type Row = { group: string; key: string; values: Array<string | undefined> };
+const p = (x: number | null | undefined) =>
+  x === null || x === undefined ? '—' : x < 0.001 ? x.toExponential(2) : x.toFixed(4);
+const num = (x: number | null | undefined, digits = 4) =>
+  x === null || x === undefined ? '—' : x.toFixed(digits);
 
-function rowsOf(runs: readonly Run[]): Row[] {
-  const rows: Row[] = [];
-  const add = (
-    group: string,
-    pick: (r: Run) => Array<{ key: string; value: string | number }> | undefined,
-  ) => {
-    const keys = new Set<string>();
-    for (const r of runs) for (const x of pick(r) ?? []) keys.add(x.key);
-    for (const key of [...keys].sort()) {
-      if (group === 'metrics' && key.startsWith('fold_')) continue;
-      if (group === 'tags' && (key.startsWith('mlflow.') || /^fold_\d+_date$/.test(key))) continue;
-      rows.push({
-        group,
-        key,
-        values: runs.map((r) => {
-          const v = pick(r)?.find((x) => x.key === key)?.value;
-          return v === undefined ? undefined : formatValue(v);
-        }),
-      });
-    }
-  };
-  add('params', (r) => r.data?.params);
-  add('metrics', (r) => r.data?.metrics);
-  add('tags', (r) => r.data?.tags);
-  return rows;
-}
-
-const differs = (r: Row) => new Set(r.values.map((v) => v ?? '\u0000')).size > 1;
-
-/** A plain-JSON value as a small table or text (the shape is compareRuns'). */
-function JsonValue({ value }: { value: unknown }) {
-  if (value === null || value === undefined) return <span className="muted">—</span>;
-  if (typeof value === 'number') return <span>{formatValue(value)}</span>;
-  if (typeof value !== 'object') return <span>{String(value)}</span>;
-  if (Array.isArray(value)) {
-    if (value.length > 12) return <span className="muted">{value.length} items</span>;
-    return (
-      <ul className="plain">
-        {value.map((v, i) => (
-          // biome-ignore lint/suspicious/noArrayIndexKey: a list from the server, shown in its order
-          <li key={i}>
-            <JsonValue value={v} />
-          </li>
-        ))}
-      </ul>
-    );
-  }
+function PairedTests({ c }: { c: Comparison }) {
+  if (c.pairs.length === 0) return <p className="muted">No pairs with shared fold dates.</p>;
   return (
-    <table className="kv">
-      <tbody>
-        {Object.entries(value as Record<string, unknown>).map(([k, v]) => (
-          <tr key={k}>
-            <th>{k}</th>
-            <td>
-              <JsonValue value={v} />
-            </td>
+    <div className="table-wrap">
+      <table className="compare pairs" data-testid="paired-tests">
+        <thead>
+          <tr>
+            <th>a − b ({c.fold_metric})</th>
+            <th>n dates</th>
+            <th>mean difference [95% CI]</th>
+            <th>paired t (p)</th>
+            <th>Wilcoxon V (p)</th>
+            <th>wins a / b / ties</th>
+            <th>better</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}
-
-function PairedTests({ runIds }: { runIds: string[] }) {
-  const { data, error } = useLoad(() => api.compare(runIds), [runIds.join(',')]);
-  if (
-    error instanceof ApiError &&
-    (error.code === 'ENDPOINT_NOT_FOUND' || error.code === 'NOT_IMPLEMENTED')
-  ) {
-    return <p className="muted">{error.message}</p>;
-  }
-  if (error !== undefined) return <ErrorBox error={error} />;
-  if (!data) return <Loading what="the paired tests" />;
-  const tests = (data['tests'] ?? data['paired_tests'] ?? data['pairs']) as unknown;
-  return (
-    <div data-testid="paired-tests">
-      <JsonValue value={tests ?? data} />
+        </thead>
+        <tbody>
+          {c.pairs.map((r: RunPair) => (
+            <tr key={`${r.a}-${r.b}`} className={r.significant ? 'diff' : ''}>
+              <th>
+                {r.a_label} − {r.b_label}
+              </th>
+              <td>{r.n}</td>
+              <td>
+                {num(r.mean_difference)} {r.ci95 ? `[${num(r.ci95[0])}, ${num(r.ci95[1])}]` : ''}
+              </td>
+              <td>{r.t_test ? `t=${num(r.t_test.statistic, 3)} (p ${p(r.t_test.p_value)})` : '—'}</td>
+              <td>{r.wilcoxon ? `V=${r.wilcoxon.statistic} (p ${p(r.wilcoxon.p_value)})` : '—'}</td>
+              <td>
+                {r.wins_a} / {r.wins_b} / {r.ties}
+              </td>
+              <td>
+                {r.better === null ? '—' : r.better === r.a ? r.a_label : r.b_label}
+                {r.significant ? ' (p < 0.05)' : ''}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </div>
   );
 }
 
+type Row = { group: string; key: string; values: Array<string | number | null>; differs: boolean };
+
 export function ComparePage({ runIds }: { runIds: string[] }) {
   const [onlyDiff, setOnlyDiff] = useState(false);
-  const tooMany = runIds.length < 2 || runIds.length > 10;
-  const { data, error } = useLoad(
-    async () =>
-      tooMany
-        ? null
-        : Promise.all(
-            runIds.map(async (id) => {
-              const [{ run }, folds] = await Promise.all([api.getRun(id), loadFolds(id)]);
-              return { run, folds };
-            }),
-          ),
-    [runIds.join(',')],
-  );
+  const { data: c, error } = useLoad(() => api.compare(runIds), [runIds.join(',')]);
   const spec = useMemo(() => {
-    if (!data) return null;
-    const series = data
-      .filter((d) => d.folds.length > 0)
-      .map((d) => ({ label: d.run.info.run_name || d.run.info.run_id, points: d.folds }));
-    return series.length > 0 ? foldMaeSpec(series) : null;
-  }, [data]);
-  if (tooMany)
-    return (
-      <ErrorBox error={`Compare takes 2 to 10 runs; got ${runIds.length}. Select them in a runs table.`} />
-    );
+    if (!c || c.folds.length === 0) return null;
+    const series = c.runs.map((r, i) => ({
+      label: r.label,
+      points: c.folds.flatMap((f) => {
+        const v = f.values[i];
+        return v === null || v === undefined ? [] : [{ date: f.date, mae: v, n: null }];
+      }),
+    }));
+    return foldMaeSpec(series, { title: `${c.fold_metric} by fold date` });
+  }, [c]);
   if (error !== undefined) return <ErrorBox error={error} />;
-  if (!data) return <Loading what="the runs" />;
-  const runs = data.map((d) => d.run);
-  const rows = rowsOf(runs).filter((r) => !onlyDiff || differs(r));
+  if (!c) return <Loading what="the comparison" />;
+  const rows: Row[] = [
+    ...c.params.map((r) => ({ group: 'param', ...r })),
+    ...c.metrics.map((r) => ({ group: 'metric', ...r })),
+    ...c.tags.map((r) => ({ group: 'tag', ...r })),
+  ].filter((r) => !onlyDiff || r.differs);
   return (
     <div data-testid="compare-page">
-      <h2>Compare {runs.length} runs</h2>
+      <h2>Compare {c.runs.length} runs</h2>
+      {c.warnings.map((w) => (
+        <p key={w} className="notice">
+          {w}
+        </p>
+      ))}
       <section className="card">
-        <h3>Fold MAE by date</h3>
+        <h3>{c.fold_metric} by fold date</h3>
         {spec ? (
           <Chart spec={spec} testId="compare-chart" />
         ) : (
-          <p className="muted">No fold metrics in these runs.</p>
+          <p className="muted">No dated folds in these runs.</p>
         )}
+        <p className="muted">
+          {c.common_dates} dates every run has
+          {c.wins.length > 0 && ': best on '}
+          {c.wins.map((w) => `${w.label} ${w.dates_won}`).join(', ')}
+          {c.tied_dates > 0 && `, ${c.tied_dates} tied`}
+        </p>
       </section>
       <section className="card">
-        <h3>Paired tests (propflow runs compare)</h3>
-        <PairedTests runIds={runIds} />
+        <h3>Paired tests on the shared fold dates</h3>
+        <PairedTests c={c} />
       </section>
       <section className="card">
         <h3>Side by side</h3>
@@ -154,22 +123,23 @@ export function ComparePage({ runIds }: { runIds: string[] }) {
             <thead>
               <tr>
                 <th />
-                {runs.map((r) => (
-                  <th key={r.info.run_id}>
-                    <Link to={`/runs/${r.info.run_id}`}>{r.info.run_name || r.info.run_id}</Link>
+                {c.runs.map((r) => (
+                  <th key={r.run_id}>
+                    <Link to={`/runs/${r.run_id}`}>{r.label}</Link>
+                    {c.baseline_run_id === r.run_id && <span className="pill">baseline</span>}
                   </th>
                 ))}
               </tr>
             </thead>
             <tbody>
               {rows.map((r) => (
-                <tr key={`${r.group}:${r.key}`} className={differs(r) ? 'diff' : ''}>
+                <tr key={`${r.group}:${r.key}`} className={r.differs ? 'diff' : ''}>
                   <th>
-                    <span className="muted">{r.group.slice(0, -1)}</span> {r.key}
+                    <span className="muted">{r.group}</span> {r.key}
                   </th>
                   {r.values.map((v, i) => (
                     // biome-ignore lint/suspicious/noArrayIndexKey: one cell per run, in run order
-                    <td key={i}>{v ?? <span className="muted">—</span>}</td>
+                    <td key={i}>{v === null ? <span className="muted">—</span> : formatValue(v)}</td>
                   ))}
                 </tr>
               ))}

@@ -278,6 +278,11 @@ function RegisteredVersions({ runId }: { runId: string }) {
   );
 }
 
+function ExperimentLink({ id }: { id: string }) {
+  const { data } = useLoad(() => api.getExperiment(id), [id]);
+  return <Link to={`/experiments/${id}`}>{data?.experiment.name ?? `experiment ${id}`}</Link>;
+}
+
 export function RunPage({ runId }: { runId: string }) {
   const { data, error } = useLoad(() => api.getRun(runId), [runId]);
   if (error !== undefined) return <ErrorBox error={error} />;
@@ -299,7 +304,7 @@ export function RunPage({ runId }: { runId: string }) {
   return (
     <div data-testid="run-page">
       <p className="crumbs">
-        <Link to={`/experiments/${info.experiment_id}`}>experiment {info.experiment_id}</Link> / run
+        <ExperimentLink id={info.experiment_id} /> / run
       </p>
       <h2>{info.run_name || info.run_id}</h2>
       <p className="meta">

@@ -22,8 +22,8 @@ interface Sort {
 const PAGE_SIZES = [25, 100, 250, 1000];
 const PREFERRED_METRICS = ['val_mae', 'val_rmse', 'val_r2', 'vs_baseline_mae_delta', 'betting_roi'];
 const columnId = (c: Column) => `${c.kind}:${c.key}`;
-/** Widths of select, run name, start time and status; then one per chosen column. */
-const FIXED_WIDTHS = [34, 330, 160, 96];
+/** Widths of select, run name (its least: it takes the room left), start time and status. */
+const FIXED_WIDTHS = [40, 260, 172, 96];
 const columnWidth = (c: Column) =>
   Math.min(260, Math.max(c.kind === 'metrics' ? 90 : 110, c.key.length * 8 + 28));
 const tableWidth = (columns: readonly Column[]) =>
@@ -166,7 +166,9 @@ const RunRow = memo(function RunRow(props: {
         />
       </td>
       <td>
-        <Link to={`/runs/${r.info.run_id}`}>{r.info.run_name || r.info.run_id}</Link>
+        <Link to={`/runs/${r.info.run_id}`} title={r.info.run_name || r.info.run_id}>
+          {r.info.run_name || r.info.run_id}
+        </Link>
       </td>
       <td className="nowrap">{formatTime(r.info.start_time)}</td>
       <td>
@@ -286,13 +288,13 @@ export function RunsTable({
           className={`runs fixed${windowed ? ' windowed' : ''}`}
           data-testid="runs-table"
           aria-busy={loading}
-          style={{ width: tableWidth(shown) }}
+          style={{ minWidth: tableWidth(shown) }}
         >
           {/* Fixed layout: the browser sizes columns from these, not by measuring 1,000 rows. */}
           <colgroup>
             {FIXED_WIDTHS.map((w, i) => (
               // biome-ignore lint/suspicious/noArrayIndexKey: the fixed columns, always in this order
-              <col key={i} style={{ width: w }} />
+              <col key={i} style={i === 1 ? {} : { width: w }} />
             ))}
             {shown.map((c) => (
               <col key={columnId(c)} style={{ width: columnWidth(c) }} />
