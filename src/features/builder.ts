@@ -646,10 +646,7 @@ export function buildFeaturesForUpcoming(
 export function prepareUpcomingFeatures(
   history: PlayerGames,
   set: FeatureSet,
-): (
-  upcoming: GameKeys,
-  options?: { inactive?: Iterable<number>; lines?: ConsensusLines },
-) => FeatureMatrix {
+): (upcoming: GameKeys, options?: { inactive?: Iterable<number>; lines?: ConsensusLines }) => FeatureMatrix {
   const prepared = prepareHistory(history, set);
   return (upcoming, options = {}) =>
     computePrepared(

@@ -3,9 +3,9 @@
  * (availability) and how the opponent has defended players of his role.
  *
  * What is known before tip-off: the history (every game before the date) and the game's
- * participants (the injury report / inactive list: in training the players of the game, at
- * serving time the request's expected players minus its inactive list). No stat of the game
- * itself is read.
+ * participants (the injury report / inactive list: in training the players of the game; for
+ * upcoming games with an inactive list, the requested players and every regular of the team
+ * who is not on the list). No stat of the game itself is read.
  *
  * - A team's regulars for a game on date D: players whose latest game before D was for the
  *   team, within the team's last `teamGames` games, averaging ≥ `minMinutes` minutes over their
@@ -159,7 +159,7 @@ function availability(
   h: PlayerGames,
   t: GameKeys,
   o: ContextOptions,
-  inactive: ReadonlySet<number>,
+  inactive: ReadonlySet<number> | undefined,
   out: GameContext,
 ): void {
   const groups = new Map<string, number[]>();
@@ -173,12 +173,16 @@ function availability(
   for (const rows of groups.values()) {
     const day = t.date[rows[0]!]!;
     const team = t.team[rows[0]!]!;
-    const playing = rows.filter((i) => !inactive.has(t.playerId[i]!));
-    const present = new Set(playing.map((i) => t.playerId[i]!));
+    // The game's participants: in training the rows (who played); for upcoming games with an
+    // inactive list, the rows and every regular of the team who is not on the list.
+    const present = new Set<number>();
+    for (const i of rows) if (!inactive?.has(t.playerId[i]!)) present.add(t.playerId[i]!);
+    const regs = regulars(s, tg.get(team), team, day, o);
+    if (inactive) for (const p of regs.keys()) if (!inactive.has(p)) present.add(p);
     let minV = 0;
     let praV = 0;
     let nOut = 0;
-    for (const [p, r] of regulars(s, tg.get(team), team, day, o)) {
+    for (const [p, r] of regs) {
       if (present.has(p)) continue;
       minV += r.minutes;
       praV += r.pra;
@@ -187,10 +191,10 @@ function availability(
     let praSum = 0;
     let usedSum = 0;
     const means = new Map<number, { pra: number; used: number }>();
-    for (const i of playing) {
-      const r = recent(s, t.playerId[i]!, day, o.window);
+    for (const p of present) {
+      const r = recent(s, p, day, o.window);
       if (!r) continue;
-      means.set(t.playerId[i]!, r);
+      means.set(p, r);
       praSum += r.pra;
       usedSum += r.used;
     }
@@ -263,7 +267,7 @@ export function gameContext(
   history: PlayerGames,
   targets: GameKeys,
   options: ContextOptions = DEFAULT_CONTEXT,
-  inactive: ReadonlySet<number> = new Set(),
+  inactive?: ReadonlySet<number>,
 ): GameContext {
   const n = targets.n;
   const col = () => new Float32Array(n).fill(Number.NaN);

@@ -17,7 +17,24 @@ export interface Snapshot {
   readonly model: ServedModel;
   readonly data: ServingData;
   /** The feature code of the model's feature set over `data`, history prepared once. */
-  readonly features: (games: GameKeys) => FeatureMatrix;
+  readonly features: (games: GameKeys, options?: { inactive?: Iterable<number> }) => FeatureMatrix;
+}
+
+/** Whether a feature set reads teammates' availability (then a game's `inactive` list changes its features). */
+export function usesAvailability(set: { features: ReadonlyArray<{ transform: string }> }): boolean {
+  return set.features.some((f) => f.transform.startsWith('avail_'));
+}
+
+/** Indices of the games grouped by their inactive list: each group's features see its own list. */
+function groupByInactive(games: readonly GameRequest[]): Map<string, number[]> {
+  const groups = new Map<string, number[]>();
+  for (const [i, g] of games.entries()) {
+    const key = JSON.stringify([...(g.inactive ?? [])].sort((a, b) => a - b));
+    const list = groups.get(key);
+    if (list) list.push(i);
+    else groups.set(key, [i]);
+  }
+  return groups;
 }
 
 export interface GameRequest {
@@ -181,28 +198,33 @@ export function parseRequest(body: unknown, data: ServingData): GameRequest[] {
 /** Predict checked games with one snapshot; answers come back in request order. */
 export function predictGames(snap: Snapshot, games: readonly GameRequest[]): GamePrediction[] {
   const n = games.length;
-  const keys: GameKeys = {
-    n,
-    gameId: games.map((_, i) => `request:${i}`),
-    date: Int32Array.from(games, (g) => parseIsoDay(g.game_date)),
-    season: Int16Array.from(games, (g) => seasonOfDay(parseIsoDay(g.game_date))),
-    playerId: Int32Array.from(games, (g) => g.player_id),
-    team: games.map((g) => g.team),
-    opponent: games.map((g) => g.opponent),
-    home: Uint8Array.from(games, (g) => (g.home ? 1 : 0)),
-  };
-  const X = snap.features(keys);
-  const pred = predictPra(snap.model.model, X);
-  // the matrix is sorted by date: map its rows back to request order through the game ids
-  const rowOf = new Int32Array(n);
-  for (let r = 0; r < n; r++) rowOf[Number(X.keys.gameId[r]!.slice(8))] = r;
+  const groups = usesAvailability(snap.model.featureSet)
+    ? groupByInactive(games)
+    : new Map([['', games.map((_, i) => i)]]);
+  const predOf = new Float64Array(n);
+  for (const [key, idx] of groups) {
+    const keys: GameKeys = {
+      n: idx.length,
+      gameId: idx.map((i) => `request:${i}`),
+      date: Int32Array.from(idx, (i) => parseIsoDay(games[i]!.game_date)),
+      season: Int16Array.from(idx, (i) => seasonOfDay(parseIsoDay(games[i]!.game_date))),
+      playerId: Int32Array.from(idx, (i) => games[i]!.player_id),
+      team: idx.map((i) => games[i]!.team),
+      opponent: idx.map((i) => games[i]!.opponent),
+      home: Uint8Array.from(idx, (i) => (games[i]!.home ? 1 : 0)),
+    };
+    const X = snap.features(keys, key === '' ? {} : { inactive: JSON.parse(key) as number[] });
+    const pred = predictPra(snap.model.model, X);
+    // the matrix is sorted by date: map its rows back to request order through the game ids
+    for (let r = 0; r < idx.length; r++) predOf[Number(X.keys.gameId[r]!.slice(8))] = pred[r]!;
+  }
   const { model } = snap;
   const out: GamePrediction[] = new Array(n);
   const edges: number[] = [];
   for (let i = 0; i < n; i++) {
     const g = games[i]!;
     const line = g.line ?? null;
-    const p = pred[rowOf[i]!]!;
+    const p = predOf[i]!;
     if (line !== null) edges.push(p - line);
     out[i] = {
       index: i,

@@ -20,7 +20,14 @@ import { datasetStamp, loadServingData, type ServingData } from './data.js';
 import { createServingMetrics, type ServingMetrics } from './metrics.js';
 import { loadServedModel, type ServedModel } from './model.js';
 import { type Log, type MonitorReport, runMonitoring } from './monitor.js';
-import { MAX_GAMES, parseRequest, predictGames, RequestError, type Snapshot } from './predict.js';
+import {
+  MAX_GAMES,
+  parseRequest,
+  predictGames,
+  RequestError,
+  type Snapshot,
+  usesAvailability,
+} from './predict.js';
 import type { PredictionRecorder } from './recorder.js';
 import type { DegradationRule } from './rule.js';
 
@@ -391,7 +398,8 @@ export class PredictionService {
       );
       m.recorded.inc(predictions.length);
     }
-    const anyInactive = games.some((g) => g.inactive && g.inactive.length > 0);
+    const anyInactive =
+      !usesAvailability(s.model.featureSet) && games.some((g) => g.inactive && g.inactive.length > 0);
     return c.json({
       request_id: requestId,
       model: { name: s.model.name, version: s.model.version, run_id: s.model.runId },

@@ -15,7 +15,7 @@ import {
   versionOf,
   writeDataset,
 } from '../../src/data/index.js';
-import { buildFeatures, linesForRows, V3_ADVANCED } from '../../src/features/index.js';
+import { buildFeatures, type FeatureSet, linesForRows, V3_ADVANCED } from '../../src/features/index.js';
 import {
   fitIsotonic,
   inputExampleFrom,
@@ -96,6 +96,8 @@ export interface VersionSpec {
   trainingInfo?: 'dataset_dir' | 'synthetic' | 'none';
   /** Replace the model file by something unreadable (a version that fails to load). */
   broken?: boolean;
+  /** Feature set of the model (default v3_advanced). */
+  featureSet?: FeatureSet;
 }
 
 /** Train, log and register one version over the world's dataset folder; returns its number. */
@@ -106,7 +108,8 @@ export async function addVersion(
 ): Promise<string> {
   const { readDataset } = await import('../../src/data/index.js');
   const ds = readDataset(world.dataDir);
-  const m = buildFeatures(ds.players, V3_ADVANCED);
+  const featureSet = spec.featureSet ?? V3_ADVANCED;
+  const m = buildFeatures(ds.players, featureSet);
   const y = Float32Array.from(m.target, (v) => v + (spec.shift ?? 0));
   const nTrain = Math.floor(m.nRows * 0.8);
   const model = trainGbdt(
@@ -155,7 +158,7 @@ export async function addVersion(
   try {
     writeModelArtifact(dir, {
       model,
-      featureSet: V3_ADVANCED,
+      featureSet,
       runId,
       calibration,
       inputExample: inputExampleFrom(m, 3),
