@@ -228,6 +228,7 @@ const figures = {
         roi: edge1.roi,
         ci: [edge1.roi_ci_low, edge1.roi_ci_high],
         clv_points: edge1.clv_points_mean,
+        quote_sides_dropped: edge1.n_quote_sides_dropped,
       }
     : null,
   roi_edge1_old_median_any_book_price: oldRule,
