@@ -11,7 +11,7 @@
  * Writes `<out>/<tag>/{figures.json,validation_report.md,*.png,predictions.csv}`; the last
  * stdout line is one JSON object with the figures.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderPng } from '../src/charts/index.js';
@@ -47,6 +47,8 @@ const refitDays = Number(arg('--refit-days', '7'));
 const dataDir = path.resolve(root, arg('--data', '/work/shared/data/nba'));
 const outRoot = path.resolve(root, arg('--out', 'bench/.results/quality'));
 const writeReport = !args.includes('--no-report');
+/** Re-score the predictions of an earlier run (its predictions.csv) instead of fitting. */
+const fromPredictions = arg('--from-predictions', '');
 const log = (msg: string): void => {
   process.stderr.write(`[quality] ${msg}\n`);
 };
@@ -92,6 +94,21 @@ const pred = new Float64Array(valEnd - valStart);
 const tWalk = performance.now();
 let lo = valStart;
 let folds = 0;
+if (fromPredictions) {
+  const rows = readFileSync(fromPredictions, 'utf8').trim().split('\n').slice(1);
+  if (rows.length !== pred.length)
+    throw new Error(`${fromPredictions}: ${rows.length} rows, expected ${pred.length}`);
+  rows.forEach((r, k) => {
+    const c = r.split(',');
+    if (c[1] !== m.keys.gameId[valStart + k] || Number(c[2]) !== m.keys.playerId[valStart + k])
+      throw new Error(`${fromPredictions}: row ${k + 1} is not the same player-game`);
+    pred[k] = Number(c[4]);
+  });
+  folds = Number(
+    JSON.parse(readFileSync(path.join(path.dirname(fromPredictions), 'figures.json'), 'utf8')).folds,
+  );
+  lo = valEnd;
+}
 while (lo < valEnd) {
   const until = dates[lo]! + refitDays;
   let hi = lo;
@@ -192,7 +209,10 @@ const figures = {
   params,
   refit_days: refitDays,
   folds,
-  walk_seconds: Number(walkSeconds.toFixed(1)),
+  walk_seconds: fromPredictions
+    ? JSON.parse(readFileSync(path.join(path.dirname(fromPredictions), 'figures.json'), 'utf8')).walk_seconds
+    : Number(walkSeconds.toFixed(1)),
+  rescored_from: fromPredictions || undefined,
   sigma: Number(sigma.toFixed(3)),
   overall_mae: overall.find((r) => r['predictor'] === 'model')!['mae'],
   overall_n: overall.find((r) => r['predictor'] === 'model')!['n'],
@@ -208,6 +228,7 @@ const figures = {
         roi: edge1.roi,
         ci: [edge1.roi_ci_low, edge1.roi_ci_high],
         clv_points: edge1.clv_points_mean,
+        quote_sides_dropped: edge1.n_quote_sides_dropped,
       }
     : null,
   roi_edge1_old_median_any_book_price: oldRule,

@@ -121,6 +121,40 @@ describe('betting at real quotes', () => {
     ).toThrow(/needs pOver .* or sigma/);
   });
 
+  it('a price that makes a sure win with another book is a feed error and is not bet', () => {
+    // the real file's pattern: a book's line 2 points off the main line, its prices on the wrong sides
+    const feed = table([
+      ['g1', 1, 'M', 23.5, -110, -115],
+      ['g1', 1, 'N', 23.5, -112, -108],
+      ['g1', 1, 'R', 21.5, 180, -295],
+    ]);
+    const q = quotesForRows(m, feed);
+    // over 21.5 at +180 with under 23.5 at −108: one of the two always wins, for less than it pays
+    const r = simulateQuoteBets({
+      pred: [30],
+      actual: [22],
+      date: [1],
+      quotes: q,
+      minEdge: 1,
+      choice: 'best_ev',
+      sigma: 6,
+    });
+    expect(r.n_quote_sides_dropped).toBe(1);
+    expect(r.betBook[0]).not.toBe('R');
+    const raw = simulateQuoteBets({
+      pred: [30],
+      actual: [22],
+      date: [1],
+      quotes: q,
+      minEdge: 1,
+      choice: 'best_ev',
+      sigma: 6,
+      dropArbitrage: false,
+    });
+    expect(raw.betBook[0]).toBe('R');
+    expect(raw.profit).toBeCloseTo(1.8);
+  });
+
   it('closing-line value: the line moving toward the bet is positive', () => {
     const q = quotesForRows(m, lines);
     const r = simulateQuoteBets({

@@ -45,6 +45,13 @@ export interface QuoteBetInput {
   pOver?: (pred: number, line: number, row: number) => number;
   /** Residual spread for a normal P(over) when `pOver` is not given (for `best_ev`). */
   sigma?: number;
+  /**
+   * Leave out quote sides that form a sure-win pair with another book's opposite side (an
+   * over at line a and an under at line b ≥ a whose implied probabilities sum below 1): of the
+   * pair, the side whose line is farther from the books' median (ties: the one paying more) is
+   * taken for a feed error — such a price is not one a bookmaker pays out. Default true.
+   */
+  dropArbitrage?: boolean;
   /** Bootstrap resamples (default 2000) and seed (default 0). */
   iterations?: number;
   seed?: number;
@@ -73,6 +80,8 @@ export interface QuoteBetResult extends BetResult {
   roi_ci_low: number;
   roi_ci_high: number;
   n_dates: number;
+  /** Quote sides left out as one half of a sure-win pair (see `dropArbitrage`). */
+  n_quote_sides_dropped: number;
 }
 
 /** The label a choice is reported under. */
@@ -170,6 +179,52 @@ function chooseQuote(
   return best < 0 ? null : { j: best, side };
 }
 
+/**
+ * Quote sides that form a sure-win pair with another book's opposite side, blamed on the one
+ * farther from the median line (ties: the one paying more). Returns masked copies of the odds.
+ */
+export function dropArbitrageQuotes(q: RowQuotes): {
+  overOdds: Float32Array;
+  underOdds: Float32Array;
+  dropped: number;
+} {
+  const over = Float32Array.from(q.overOdds);
+  const under = Float32Array.from(q.underOdds);
+  let dropped = 0;
+  const n = q.offset.length - 1;
+  for (let r = 0; r < n; r++) {
+    const a = q.offset[r]!;
+    const b = q.offset[r + 1]!;
+    if (b - a < 2) continue;
+    const ls: number[] = [];
+    for (let j = a; j < b; j++) ls.push(q.line[j]!);
+    const mid = medianOf(ls);
+    for (let i = a; i < b; i++) {
+      for (let k = a; k < b; k++) {
+        if (i === k || q.book[i] === q.book[k]) continue;
+        // over at line(i), under at line(k) ≥ line(i): one of them always wins
+        const o = q.overOdds[i]!;
+        const u = q.underOdds[k]!;
+        if (Number.isNaN(o) || Number.isNaN(u) || q.line[k]! < q.line[i]!) continue;
+        const po = 1 / (1 + americanPayout(o));
+        const pu = 1 / (1 + americanPayout(u));
+        if (po + pu >= 1) continue;
+        const di = Math.abs(q.line[i]! - mid);
+        const dk = Math.abs(q.line[k]! - mid);
+        const blameOver = di > dk || (di === dk && americanPayout(o) >= americanPayout(u));
+        if (blameOver && !Number.isNaN(over[i]!)) {
+          over[i] = Number.NaN;
+          dropped++;
+        } else if (!blameOver && !Number.isNaN(under[k]!)) {
+          under[k] = Number.NaN;
+          dropped++;
+        }
+      }
+    }
+  }
+  return { overOdds: over, underOdds: under, dropped };
+}
+
 /** Closing-line value of a bet on quote j and side: in points, and in price at the closing no-vig probability. */
 function closingValue(q: RowQuotes, j: number, side: 1 | -1): { points: number; price: number } {
   const cl = q.closeLine[j]!;
@@ -221,7 +276,14 @@ const meanDefined = (xs: Float64Array, mask: Int8Array): number => {
 /** Bet real quotes row by row (rows in time order) and settle each against its own line. */
 export function simulateQuoteBets(input: QuoteBetInput): QuoteBetResult {
   checkInput(input);
-  const { pred, actual, date, quotes: q } = input;
+  const { pred, actual, date } = input;
+  let q = input.quotes;
+  let dropped = 0;
+  if (input.dropArbitrage !== false) {
+    const clean = dropArbitrageQuotes(q);
+    q = { ...q, overOdds: clean.overOdds, underOdds: clean.underOdds };
+    dropped = clean.dropped;
+  }
   const n = pred.length;
   const pOver = input.choice === 'best_ev' ? (input.pOver ?? normalPOver(input.sigma!)) : null;
   const betLine = new Float32Array(n).fill(Number.NaN);
@@ -288,5 +350,6 @@ export function simulateQuoteBets(input: QuoteBetInput): QuoteBetResult {
     roi_ci_low: ci.low,
     roi_ci_high: ci.high,
     n_dates: new Set(dates).size,
+    n_quote_sides_dropped: dropped,
   };
 }
