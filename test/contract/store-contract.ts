@@ -654,6 +654,14 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
           filter: `name = '${prompt}' and tags.\`mlflow.prompt.is_prompt\` != 'true'`,
         });
         expect(versions.items).toEqual([]);
+        // A model-version filter with its own keys and the prompt clause MLflow 3 clients append.
+        const runId = (await store.createRun({ experimentId })).info.runId;
+        await store.logArtifact(runId, 'model/MLmodel', 'flavors: {}\n');
+        await store.createModelVersion(plain, { source: `runs:/${runId}/model`, runId });
+        const byRun = await store.searchModelVersions({
+          filter: `run_id = '${runId}' and tag.\`mlflow.prompt.is_prompt\` != 'true'`,
+        });
+        expect(byRun.items.map((v) => `${v.name}/${v.version}`)).toEqual([`${plain}/1`]);
       });
     });
 
