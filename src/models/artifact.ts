@@ -178,8 +178,8 @@ function defaultSignature(model: ArtifactModel): ModelSignature {
   return { inputs, outputs };
 }
 
-/** Write the artifact folder `dir` (created if needed). Returns what MLmodel records. */
-export function writeModelArtifact(dir: string, opts: WriteArtifactOptions): MLmodelInfo {
+/** Refuse options that cannot make a valid artifact; returns the signature to write. */
+function checkWriteOptions(opts: WriteArtifactOptions): ModelSignature {
   const { model } = opts;
   if (!(model instanceof GbdtModel || model instanceof TwoStageModel)) {
     throw new InvalidParameterError('writeModelArtifact: model must be a GbdtModel or a TwoStageModel');
@@ -205,6 +205,13 @@ export function writeModelArtifact(dir: string, opts: WriteArtifactOptions): MLm
       );
     }
   }
+  return signature;
+}
+
+/** Write the artifact folder `dir` (created if needed). Returns what MLmodel records. */
+export function writeModelArtifact(dir: string, opts: WriteArtifactOptions): MLmodelInfo {
+  const { model } = opts;
+  const signature = checkWriteOptions(opts);
   mkdirSync(dir, { recursive: true });
   const isGbdt = model instanceof GbdtModel;
   writeFileSync(path.join(dir, FILES.model), JSON.stringify(model.toJSON()));

@@ -112,35 +112,36 @@ class Writer {
 }
 
 function encode(w: Writer, value: Json, key: string, inTree: boolean): void {
-  if (value === null) return w.byte('Z');
-  if (value === true) return w.byte('T');
-  if (value === false) return w.byte('F');
-  if (typeof value === 'number') {
-    return Number.isInteger(value) && Math.abs(value) < 2 ** 53 ? w.integer(value) : w.float32(value);
-  }
-  if (typeof value === 'string') {
+  if (value === null) w.byte('Z');
+  else if (value === true) w.byte('T');
+  else if (value === false) w.byte('F');
+  else if (typeof value === 'number') {
+    if (Number.isInteger(value) && Math.abs(value) < 2 ** 53) w.integer(value);
+    else w.float32(value);
+  } else if (typeof value === 'string') {
     w.byte('S');
     const bytes = Buffer.from(value, 'utf8');
     w.length(bytes.length);
-    return w.raw(bytes);
-  }
-  if (Array.isArray(value)) {
-    const kind = inTree ? TYPED_TREE_FIELDS[key] : undefined;
-    if (kind) return w.typed(kind, value, key);
-    w.byte('[');
-    w.byte('#');
-    w.length(value.length);
-    for (const item of value) encode(w, item, key, key === 'trees');
-    return;
-  }
-  w.byte('{');
-  for (const k of Object.keys(value).sort()) {
-    const bytes = Buffer.from(k, 'utf8');
-    w.length(bytes.length);
     w.raw(bytes);
-    encode(w, value[k]!, k, inTree);
+  } else if (Array.isArray(value)) {
+    const kind = inTree ? TYPED_TREE_FIELDS[key] : undefined;
+    if (kind) w.typed(kind, value, key);
+    else {
+      w.byte('[');
+      w.byte('#');
+      w.length(value.length);
+      for (const item of value) encode(w, item, key, key === 'trees');
+    }
+  } else {
+    w.byte('{');
+    for (const k of Object.keys(value).sort()) {
+      const bytes = Buffer.from(k, 'utf8');
+      w.length(bytes.length);
+      w.raw(bytes);
+      encode(w, value[k]!, k, inTree);
+    }
+    w.byte('}');
   }
-  w.byte('}');
 }
 
 /** XGBoost's JSON model text → the same model in XGBoost's UBJSON format. */

@@ -262,8 +262,11 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
       );
       // MLflow 3's `create_run` answers `run.to_mlflow_entity()` before any output exists and
       // sends no `outputs` (recorded in python-client-3.11.2.dev0.jsonl, runs/create).
+      // MLflow 2.12's answer has no `inputs` either (only `info` and `data`, recorded in
+      // python-client-2.12.2.jsonl).
       const wire = runForClient(run, ctx) as Record<string, Json>;
       delete wire['outputs'];
+      if (ctx?.clientMajor !== undefined && ctx.clientMajor < 3) delete wire['inputs'];
       return { run: wire };
     },
     updateRun: async (req) => {

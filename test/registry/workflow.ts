@@ -686,6 +686,34 @@ export function registryWorkflowSuite(label: string, setup: () => Promise<StoreF
       expect(history.map((e) => e.version).sort()).toEqual(['1', '2', '3', '4']);
     });
 
+    it('a model made by another tool gets one ledger even when clients race to set it up', async () => {
+      const clients = await Promise.all(
+        ['bob', 'carol'].map(async (actor) => {
+          const s = await fixture.open();
+          stores.push(s);
+          return new ModelRegistry(s, { actor });
+        }),
+      );
+      const all = [registry, ...clients];
+      const runs = await Promise.all(
+        all.map((_, i) => makeRun(store, experimentId, { ...BASE_METRICS, val_mae: 5 + i / 10 })),
+      );
+      for (let round = 0; round < 3; round++) {
+        const name = modelName();
+        await store.createRegisteredModel(name, { description: 'made by a Python script' });
+        const results = await Promise.all(all.map((r, i) => r.register({ runId: runs[i]!, name })));
+        expect(results.map((r) => (r.registered ? r.version : null)).sort()).toEqual(['1', '2', '3']);
+        const history = await registry.history(name);
+        expect(history.map((e) => e.seq)).toEqual([1, 2, 3]);
+        const pointer = await store.getRegisteredModel(`${name}.propflow-ledger`);
+        const ledgerOf = (m: { tags: Array<{ key: string; value: string }> }) =>
+          m.tags.find((t) => t.key === 'propflow.ledger_run_id')?.value;
+        expect(ledgerOf(await store.getRegisteredModel(name))).toBe(ledgerOf(pointer));
+        expect((await registry.list()).map((m) => m.name)).not.toContain(pointer.name);
+        await store.deleteRegisteredModel(pointer.name);
+      }
+    });
+
     it('first registrations racing in many rounds always set up one ledger', async () => {
       const clients = await Promise.all(
         ['bob', 'carol', 'dave'].map(async (actor) => {

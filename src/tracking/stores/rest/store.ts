@@ -25,7 +25,13 @@ import type {
   RunInfo,
   Tag,
 } from '../../entities.js';
-import { PROMPT_TAG, parseRegistryFilter, REGISTERED_MODEL_GRAMMAR } from '../../search/index.js';
+import {
+  type Grammar,
+  MODEL_VERSION_GRAMMAR,
+  PROMPT_TAG,
+  parseRegistryFilter,
+  REGISTERED_MODEL_GRAMMAR,
+} from '../../search/index.js';
 import type {
   CreateLoggedModelOptions,
   CreateModelVersionOptions,
@@ -461,7 +467,7 @@ export class RestStore implements TrackingStore, LoggedModelStore {
   }
 
   async searchRegisteredModels(options: SearchModelsOptions = {}): Promise<Page<RegisteredModel>> {
-    const { filter, hidePrompts } = await this.promptFilter(options.filter);
+    const { filter, hidePrompts } = await this.promptFilter(options.filter, REGISTERED_MODEL_GRAMMAR);
     const res = await this.call(
       'searchRegisteredModels',
       searchFieldsToWire({ ...options, filter: filter ?? '', maxResults: options.maxResults ?? 100 }),
@@ -527,10 +533,11 @@ export class RestStore implements TrackingStore, LoggedModelStore {
    */
   private async promptFilter(
     filter: string | undefined,
+    grammar: Grammar,
   ): Promise<{ filter: string | undefined; hidePrompts: boolean }> {
     if (!filter?.includes(PROMPT_TAG)) return { filter, hidePrompts: false };
     if ((await this.serverInfo()).hasPrompts) return { filter, hidePrompts: false };
-    const { excludePrompts } = parseRegistryFilter(filter, REGISTERED_MODEL_GRAMMAR);
+    const { excludePrompts } = parseRegistryFilter(filter, grammar);
     if (!excludePrompts) return { filter, hidePrompts: false };
     const kept = splitAndClauses(filter).filter((c) => !c.includes(PROMPT_TAG));
     return { filter: kept.length > 0 ? kept.join(' AND ') : undefined, hidePrompts: true };
@@ -595,7 +602,7 @@ export class RestStore implements TrackingStore, LoggedModelStore {
   }
 
   async searchModelVersions(options: SearchModelsOptions = {}): Promise<Page<ModelVersion>> {
-    const { filter, hidePrompts } = await this.promptFilter(options.filter);
+    const { filter, hidePrompts } = await this.promptFilter(options.filter, MODEL_VERSION_GRAMMAR);
     const res = await this.call(
       'searchModelVersions',
       searchFieldsToWire({ ...options, filter: filter ?? '', maxResults: options.maxResults ?? 10_000 }),
