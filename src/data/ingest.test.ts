@@ -141,7 +141,9 @@ describe('player game logs: each broken file gets its precise error', () => {
     const csv = GOOD.map((l) => l.split(',').slice(0, 8).concat(l.split(',').slice(9)).join(',')).join('\n');
     const msg = errorOf('no-min.csv', csv);
     expect(msg).toMatch(/no-min\.csv: required column 'MIN' \(minutes/);
-    expect(msg).toMatch(/--mapping \{"columns": \{"minutes": "<column>"\}\}/);
+    expect(msg).toMatch(
+      /write \{"columns": \{"minutes": "YOUR_COLUMN"\}\} to mapping\.json and pass --mapping mapping\.json/,
+    );
   });
 
   it('unparsable date', () => {

@@ -168,6 +168,14 @@ export function tableMapping(
   return mapping[kind] ?? {};
 }
 
+/** The mapping-file JSON that names the column of `field` in the table `fields` describe. */
+function mappingExample(fields: readonly FieldSpec[], field: string): string {
+  const inner = `{"columns": {"${field}": "YOUR_COLUMN"}}`;
+  if (fields === LINE_FIELDS) return `{"lines": ${inner}}`;
+  if (fields === TEAM_FIELDS) return `{"teams": ${inner}}`;
+  return inner;
+}
+
 /**
  * Resolve each field to a column index of `header` (-1 when absent and optional). A missing
  * required column is an error naming the field, the header and the mapping fix.
@@ -203,8 +211,8 @@ export function resolveColumns(
     if (idx < 0 && (spec.required || requiredAlso.includes(spec.field))) {
       throw new DataError(
         `${file}: required column '${spec.aliases[0]}' (${spec.field}: ${spec.what}) is missing; ` +
-          `the header has ${header.join(', ')}. Fix: add the column, or name the column that holds it with ` +
-          `--mapping {"columns": {"${spec.field}": "<column>"}}.`,
+          `the header has ${header.join(', ')}. Fix: add the column, or name the column that holds it in a ` +
+          `mapping file: write ${mappingExample(fields, spec.field)} to mapping.json and pass --mapping mapping.json.`,
       );
     }
     out[spec.field] = idx;

@@ -119,9 +119,11 @@ export function readArrowTable(file: string, kind?: TableKind): { kind: TableKin
   try {
     t = tableFromIPC(readFileSync(file));
   } catch (err) {
-    throw new DataError(`${file}: not a readable Arrow IPC file (${(err as Error).message}).`, {
-      cause: err,
-    });
+    throw new DataError(
+      `${file}: not a readable Arrow IPC file (${(err as Error).message}); it may be truncated or damaged. ` +
+        'Fix: re-ingest the dataset (`propflow data ingest … --out DIR --force`, or `propflow data synth … --force`).',
+      { cause: err },
+    );
   }
   const meta = t.schema.metadata.get('propflow.table');
   const k = (kind ?? meta ?? 'players') as TableKind;
@@ -189,7 +191,21 @@ export function readDataset(dir: string, options: { verify?: boolean } = {}): Da
       `${dir}: not a propflow dataset (no dataset.json). Fix: create one with \`propflow data ingest … --out ${dir}\`.`,
     );
   }
-  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as DatasetManifest;
+  let manifest: DatasetManifest;
+  try {
+    manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as DatasetManifest;
+  } catch (err) {
+    throw new DataError(
+      `${manifestFile}: cannot read the dataset manifest (${(err as Error).message}); it may be truncated or edited. ` +
+        `Fix: re-ingest the dataset (\`propflow data ingest … --out ${dir} --force\`, or \`propflow data synth … --out ${dir} --force\`).`,
+      { cause: err },
+    );
+  }
+  if (typeof manifest !== 'object' || manifest === null || typeof manifest.version !== 'object') {
+    throw new DataError(
+      `${manifestFile}: not a propflow dataset manifest (no version). Fix: re-ingest the dataset with \`propflow data ingest … --out ${dir} --force\`.`,
+    );
+  }
   if (manifest.format !== DATASET_FORMAT || manifest.formatVersion > DATASET_FORMAT_VERSION) {
     throw new DataError(
       `${manifestFile}: format ${manifest.format} v${manifest.formatVersion} is not readable by this version (expects ${DATASET_FORMAT} v${DATASET_FORMAT_VERSION}).`,

@@ -70,6 +70,24 @@ const common = {
       refit_every_days: z.number().int().min(1).max(366).default(1),
       /** Rolling training window in days; null = expanding. */
       window_days: z.number().int().min(1).nullable().default(null),
+      /**
+       * How each fold's model is fitted: `full` (a full refit per fold), or warm starts — a full
+       * refit every `full_refit_every_days` days and, on the folds between, `extra_trees` more
+       * trees fitted on that fold's own rows. Either way a fold's model sees only games before its date.
+       */
+      strategy: z
+        .union([
+          z.literal('full'),
+          z.strictObject({
+            warm_start: z.strictObject({
+              full_refit_every_days: z.number().int().min(1),
+              extra_trees: z.number().int().min(1),
+            }),
+          }),
+        ])
+        .default('full'),
+      /** Worker threads for the folds (null = the machine's cores); results are identical for any count. */
+      workers: z.number().int().min(1).max(256).nullable().default(null),
     })
     .prefault({}),
   betting: z

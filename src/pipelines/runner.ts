@@ -74,13 +74,16 @@ export class Runner {
         }
       },
     };
+    let ok = false;
     try {
-      return await fn(progress);
+      const result = await fn(progress);
+      ok = true;
+      return result;
     } finally {
       (bar as cliProgress.SingleBar | null)?.stop();
       const seconds = (performance.now() - t) / 1000;
       this.timings.push({ name, seconds });
-      this.say(`${name}: done in ${seconds.toFixed(1)} s`);
+      this.say(`${name}: ${ok ? 'done in' : 'failed after'} ${seconds.toFixed(1)} s`);
     }
   }
 

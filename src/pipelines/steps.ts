@@ -42,12 +42,14 @@ import {
 } from '../tracker/index.js';
 import {
   bootstrapRoi,
+  type FoldResult,
   type RegressionMetrics,
   regressionMetrics,
+  runWalkForward,
   simulateBets,
+  type WalkForwardResult,
   walkForwardFolds,
 } from '../validation/index.js';
-import { type EngineResult, walkForwardEngine } from './engine.js';
 import type { Progress } from './runner.js';
 
 // ── data ──────────────────────────────────────────────────────────────────────────────
@@ -126,6 +128,10 @@ export interface ValidationWindow {
   end: number;
   refitEveryDays: number;
   windowDays: number | null;
+  /** Worker threads for the walk-forward (null = the machine's cores). */
+  workers: number | null;
+  /** Full refits per fold, or warm starts between periodic full refits (GBDT walk-forward only). */
+  strategy: 'full' | { warmStart: { fullRefitEveryDays: number; extraTrees: number } };
   trainSeasons: string;
   nFolds: number;
 }
@@ -139,6 +145,8 @@ export function validationWindow(
     end: string | null;
     refit_every_days: number;
     window_days: number | null;
+    workers?: number | null;
+    strategy?: 'full' | { warm_start: { full_refit_every_days: number; extra_trees: number } };
   },
 ): ValidationWindow {
   const seasons = [...new Set(m.keys.season)].sort((a, b) => a - b);
@@ -177,6 +185,16 @@ export function validationWindow(
     end,
     refitEveryDays: v.refit_every_days,
     windowDays: v.window_days,
+    workers: v.workers ?? null,
+    strategy:
+      !v.strategy || v.strategy === 'full'
+        ? 'full'
+        : {
+            warmStart: {
+              fullRefitEveryDays: v.strategy.warm_start.full_refit_every_days,
+              extraTrees: v.strategy.warm_start.extra_trees,
+            },
+          },
     trainSeasons: v.window_days
       ? `${trainSeasons} (last ${v.window_days} days before each fold)`
       : trainSeasons,
@@ -187,20 +205,22 @@ export function validationWindow(
 // ── walk-forward ──────────────────────────────────────────────────────────────────────
 
 /** Out-of-fold predictions: what every walk-forward step returns (two-stage adds minutes). */
-export interface WalkForwardOutput extends EngineResult {
+export interface WalkForwardOutput extends WalkForwardResult {
   /** Out-of-fold minutes estimates (two-stage only). */
   minutesPred?: Float64Array;
 }
 
-/** One GBDT walk-forward over the window (the engine behind it is swappable). */
+/**
+ * One GBDT walk-forward over the window with the validation engine (`runWalkForward`: folds
+ * in parallel on worker threads, identical results for any worker count).
+ */
 export async function walkForwardStep(
   f: Features,
   params: GbdtParamsInput,
   w: ValidationWindow,
   progress?: Progress,
-  onFold?: (r: EngineResult['folds'][number]) => void,
 ): Promise<WalkForwardOutput> {
-  return walkForwardEngine({
+  return runWalkForward({
     X: f.m,
     y: f.y,
     dates: f.m.keys.date,
@@ -209,26 +229,15 @@ export async function walkForwardStep(
     end: w.end,
     refitEveryDays: w.refitEveryDays,
     ...(w.windowDays ? { windowDays: w.windowDays } : {}),
-    onFold: (r, done, total) => {
-      onFold?.(r);
+    ...(w.workers ? { workers: w.workers } : {}),
+    strategy: w.strategy,
+    onFold: (r, done, total) =>
       progress?.update(
         done,
         total,
-        `fold ${formatDay(r.fold.foldDate)}: ${r.fold.trainRows.toLocaleString('en-US')} training rows`,
-      );
-    },
+        `fold ${formatDay(r.fold.foldDate)}: ${(r.fold.trainRows - r.fold.trainStart).toLocaleString('en-US')} training rows`,
+      ),
   });
-}
-
-function lowerBound(dates: Int32Array, day: number): number {
-  let lo = 0;
-  let hi = dates.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (dates[mid]! < day) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Two-stage walk-forward: both stages refit per fold on the rows before the fold date. */
@@ -237,20 +246,24 @@ export async function twoStageWalkForwardStep(
   params: TwoStageParams,
   w: ValidationWindow,
   progress?: Progress,
-  onFold?: (r: EngineResult['folds'][number]) => void,
 ): Promise<WalkForwardOutput> {
   const t0 = performance.now();
   const dates = f.m.keys.date;
-  const folds = walkForwardFolds(dates, { start: w.start, end: w.end, refitEveryDays: w.refitEveryDays });
+  const folds = walkForwardFolds(dates, {
+    start: w.start,
+    end: w.end,
+    refitEveryDays: w.refitEveryDays,
+    ...(w.windowDays ? { windowDays: w.windowDays } : {}),
+  });
   const valStart = folds[0]!.testStart;
   const valEnd = folds.at(-1)!.testEnd;
   const pred = new Float64Array(valEnd - valStart);
   const minutesPred = new Float64Array(valEnd - valStart);
   const foldOfRow = new Int32Array(valEnd - valStart);
-  const out: EngineResult['folds'] = [];
+  const out: FoldResult[] = [];
   for (const fold of folds) {
     const t = performance.now();
-    const from = w.windowDays ? lowerBound(dates, fold.foldDate - w.windowDays) : 0;
+    const from = fold.trainStart;
     const model = trainTwoStage(
       sliceRows(f.m, from, fold.trainRows),
       f.minutes.subarray(from, fold.trainRows),
@@ -263,7 +276,6 @@ export async function twoStageWalkForwardStep(
     foldOfRow.fill(fold.index, fold.testStart - valStart, fold.testEnd - valStart);
     const r = { fold, pred: p.target, trainSeconds: (performance.now() - t) / 1000 };
     out.push(r);
-    onFold?.(r);
     progress?.update(
       out.length,
       folds.length,

@@ -48,8 +48,9 @@ export function define(program: Command): void {
     .option('--json', 'print the result as JSON instead of the summary')
     .action(async (flags: DemoFlags) => {
       const { resolveTrackingUri } = await import('../../tracking/index.js');
+      const { announceStore } = await import('../output.js');
       const trackingUri = resolveTrackingUri(flags.trackingUri, process.env);
-      process.stderr.write(`store: ${trackingUri}\n`);
+      announceStore(trackingUri);
       const { runDemo } = await import('../../pipelines/index.js');
       const r = await runDemo({
         seed: flags.seed,
@@ -61,7 +62,7 @@ export function define(program: Command): void {
       });
       if (flags.json) {
         const { printJson } = await import('../output.js');
-        printJson({ store: trackingUri, ...r });
+        printJson(r, { store: trackingUri });
         return;
       }
       const { printPipelineResult } = await import('./train.js');

@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { PipelineKind, PipelineResult } from '../../pipelines/index.js';
+import { TRACKING_URI_HELP } from '../output.js';
 
 /** Flags every pipeline command takes; each maps to a config key or to the data source. */
 export interface PipelineFlags {
@@ -61,7 +62,7 @@ export function pipelineOptions(cmd: Command, kind: PipelineKind): Command {
       intArg('--seed', 0, 0xffffffff),
     )
     .option('--seasons <n>', 'seasons of the synthetic league (default 2)', intArg('--seasons', 1, 30))
-    .option('--tracking-uri <uri>', 'where to track (default: MLFLOW_TRACKING_URI, else ./propflow/)')
+    .option('--tracking-uri <uri>', TRACKING_URI_HELP)
     .option('--experiment <name>', 'experiment, e.g. NBA_Props_Model/Phase1_Features; config key experiment')
     .option(
       '--feature-set <name>',
@@ -173,12 +174,14 @@ export async function runPipelineCommand(kind: PipelineKind, flags: PipelineFlag
     throw new InvalidParameterError('--seasons goes with --synthetic (it sizes the synthetic league).');
   }
   const { loadPipelineConfig, runPipeline } = await import('../../pipelines/index.js');
-  const { openStore, resolveTrackingUri } = await import('../../tracking/index.js');
   const config = loadPipelineConfig(kind, flags.config, overridesFromFlags(flags));
-  const trackingUri = resolveTrackingUri(flags.trackingUri, process.env);
-  process.stderr.write(`store: ${trackingUri}\n`);
-  const store = await openStore(trackingUri);
-  try {
+  if (!flags.data && !flags.synthetic && !config.data?.dir && !config.data?.synthetic) {
+    throw new InvalidParameterError(
+      'no data: pass --data DIR (an ingested dataset folder) or --synthetic [--seed N --seasons N].',
+    );
+  }
+  const { checkFailed, printJson, withStore } = await import('../output.js');
+  await withStore(flags, { readOnly: false }, async (store, trackingUri) => {
     const ctx = {
       store,
       trackingUri,
@@ -187,30 +190,26 @@ export async function runPipelineCommand(kind: PipelineKind, flags: PipelineFlag
       ...(flags.data ? { dataDir: flags.data } : {}),
       ...(flags.synthetic ? { synthetic: { seed: config.seed, seasons: flags.seasons ?? 2 } } : {}),
     };
-    if (!ctx.dataDir && !ctx.synthetic && !config.data?.dir && !config.data?.synthetic) {
-      throw new InvalidParameterError(
-        'no data: pass --data DIR (an ingested dataset folder) or --synthetic [--seed N --seasons N].',
-      );
-    }
     const r = await runPipeline(kind, config, ctx);
     if (flags.json) {
-      const { printJson } = await import('../output.js');
-      printJson({
-        store: trackingUri,
-        run_id: r.runId,
-        run_name: r.runName,
-        experiment_id: r.experimentId,
-        metrics: r.metrics,
-        registration: r.registration,
-        seconds: r.seconds,
-      });
-      return;
+      printJson(
+        {
+          runId: r.runId,
+          runName: r.runName,
+          experimentId: r.experimentId,
+          metrics: r.metrics,
+          registration: r.registration,
+          seconds: r.seconds,
+        },
+        { store: trackingUri },
+      );
+    } else {
+      printPipelineResult(kind, r);
+      line(`  npx propflow server   # then open run ${r.runName} in the web UI`);
     }
-    printPipelineResult(kind, r);
-    line(`  npx propflow server   # then open the run in the UI (experiment ${config.experiment ?? ''})`);
-  } finally {
-    await store.close();
-  }
+    // a model the gate refused is a check that failed
+    if (r.registration && !r.registration.registered) checkFailed();
+  });
 }
 
 /** `propflow train walk-forward | two-stage`. */
