@@ -1,4 +1,6 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -6,7 +8,7 @@ import { PROPFLOW_VERSION } from '../config.js';
 import { ModelRegistry } from '../registry/index.js';
 import { openStore } from '../tracking/index.js';
 import { main } from './main.js';
-import { formatNumber, renderTable, snakeKeys } from './output.js';
+import { formatNumber, redactUri, renderTable, snakeKeys } from './output.js';
 
 interface Result {
   code: number;
@@ -74,6 +76,8 @@ describe('exit codes, one scheme', () => {
     );
     expect(r.stdout).toBe('');
     expect((await cli('no-such-command')).code).toBe(2);
+    expect((await cli('help')).code).toBe(0);
+    expect((await cli()).code).toBe(2); // no command: the help, as a usage error
     expect((await cli('registry', 'list', '--bogus')).code).toBe(2);
   });
 
@@ -166,6 +170,39 @@ describe('the store', () => {
   });
 });
 
+describe('messages with context', () => {
+  it('a server that is not MLflow: "answered HTML, not MLflow\'s API"', async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      res.end('<!doctype html><html><head><title>Router login</title></head><body>hi</body></html>');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const r = await cli('registry', 'list', '--tracking-uri', url);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`store: ${url}`);
+      expect(r.stderr).toMatch(/the server answered HTML \(HTTP 200, "Router login"\), not MLflow's API/);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("configs/criteria.yaml (the README's criteria file) loads", async () => {
+    const { loadCriteria } = await import('../registry/index.js');
+    const criteria = await loadCriteria('configs/criteria.yaml');
+    expect(JSON.stringify(criteria)).toContain('validation_predictions.csv');
+  });
+
+  it('reconcile of an unknown model is worded like the other commands', async () => {
+    const r = await cli('registry', 'reconcile', '--name', 'NoSuchModel', '--tracking-uri', uri);
+    const show = await cli('registry', 'show', '--name', 'NoSuchModel', '--tracking-uri', uri);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(show.stderr);
+    expect(r.stderr).toMatch(/Registered model 'NoSuchModel' does not exist/);
+  });
+});
+
 describe('output', () => {
   it('tables fit 100 columns, numbers right-aligned and formatted one way, no colour off a terminal', () => {
     const long = 'x'.repeat(150);
@@ -181,6 +218,11 @@ describe('output', () => {
     expect(t.split('\n')[2]).toMatch(/^a +1\.2346 {2}x+$/);
     expect(t.split('\n').find((l) => l.startsWith('b'))).toMatch(/^b +12 {2}short/);
     expect(t.replaceAll(/\s/g, '')).toContain(long);
+  });
+
+  it('a password in a tracking URI is never printed', () => {
+    expect(redactUri('http://ana:s3cret@host:5000/x')).toBe('http://ana:***@host:5000/x');
+    expect(redactUri('sqlite:///propflow/tracking.db')).toBe('sqlite:///propflow/tracking.db');
   });
 
   it('formatNumber and snake_case JSON keys (user-data maps kept as they are)', () => {

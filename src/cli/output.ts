@@ -52,8 +52,8 @@ function isCommanderError(err: unknown): err is Error & { code: string; exitCode
 /** The exit code for an error thrown by a command (or by the parser). */
 export function exitCodeFor(err: unknown): number {
   if (isCommanderError(err)) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT.OK;
-    return EXIT.USAGE;
+    // Help or the version asked for (exit code 0 from commander); anything else from the parser is a usage error.
+    return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
   }
   if (err instanceof PropflowError) return err.status < 500 ? EXIT.USAGE : EXIT.FAILURE;
   return EXIT.FAILURE;
@@ -250,8 +250,14 @@ export interface StoreFlags {
 export const TRACKING_URI_HELP =
   'tracking store: sqlite:///path.db or http(s)://host:port (default: $MLFLOW_TRACKING_URI, else sqlite:///propflow/tracking.db)';
 
+/** A URI fit to print: a password in it (`http://user:secret@host`) is shown as `***`. */
+export function redactUri(uri: string): string {
+  return uri.replace(/^([a-z][\w+.-]*:\/\/[^/:@]*):[^/@]*@/i, '$1:***@');
+}
+
 /** Print the one stderr line naming the store a command uses: `store: <uri>` (relative paths resolved). */
 export function announceStore(uri: string): void {
+  uri = redactUri(uri);
   let where = '';
   const m = /^sqlite:\/\/\/([^/?][^?]*)/i.exec(uri);
   if (m?.[1]) where = ` (${process.cwd().replace(/\/$/, '')}/${decodeURIComponent(m[1])})`;
@@ -276,7 +282,7 @@ export async function withStore<T>(
   announceStore(uri);
   const store = await openStore(uri, { readOnly: options.readOnly });
   try {
-    return await fn(store, uri);
+    return await fn(store, redactUri(uri));
   } finally {
     await store.close();
   }

@@ -10,7 +10,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Run `propflow data …` through the command definitions; returns stdout. */
 async function run(...args: string[]): Promise<string> {
-  const program = new Command('propflow').exitOverride();
+  // Parse errors are expected by some tests: keep commander from printing them to stderr.
+  const program = new Command('propflow').exitOverride().configureOutput({ writeErr: () => {} });
   define(program);
   let out = '';
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {

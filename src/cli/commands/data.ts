@@ -21,7 +21,12 @@ export function define(program: Command): void {
     .description(
       'datasets: ingest NBA game logs and prop lines, describe a dataset, make a synthetic league',
     );
+  ingestCommand(data);
+  describeCommand(data);
+  synthCommand(data);
+}
 
+function ingestCommand(data: Command): void {
   data
     .command('ingest')
     .description('check and store player game logs (+ team logs, prop lines) as a versioned Arrow dataset')
@@ -74,7 +79,9 @@ export function define(program: Command): void {
         line(`written: ${opts.out}`);
       },
     );
+}
 
+function describeCommand(data: Command): void {
   data
     .command('describe')
     .description('version and profile of a dataset folder, an Arrow file or a player-logs CSV')
@@ -93,7 +100,9 @@ export function define(program: Command): void {
       }
       describeLines(version);
     });
+}
 
+function synthCommand(data: Command): void {
   data
     .command('synth')
     .description('generate a seeded synthetic league (players, team games, market lines) as a dataset')

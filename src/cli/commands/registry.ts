@@ -59,7 +59,17 @@ export function define(program: Command): void {
   const registry = program
     .command('registry')
     .description('model registry: gated registration, evaluation, promotion, rollback, audit history');
+  listCommand(registry);
+  showCommand(registry);
+  registerCommand(registry);
+  evaluateCommand(registry);
+  promoteCommand(registry);
+  rollbackCommand(registry);
+  historyCommand(registry);
+  reconcileCommand(registry);
+}
 
+function listCommand(registry: Command): void {
   reading(
     registry.command('list').description('list registered models with their Production and Staging versions'),
   ).action(async (flags: CommonFlags) => {
@@ -80,7 +90,9 @@ export function define(program: Command): void {
       );
     });
   });
+}
 
+function showCommand(registry: Command): void {
   reading(
     withName(registry.command('show').description('show a model: versions, stages, aliases, evaluations')),
   ).action(async (flags: CommonFlags & { name: string }) => {
@@ -110,7 +122,9 @@ export function define(program: Command): void {
       );
     });
   });
+}
 
+function registerCommand(registry: Command): void {
   acting(
     withName(
       registry
@@ -154,7 +168,9 @@ export function define(program: Command): void {
       });
     },
   );
+}
 
+function evaluateCommand(registry: Command): void {
   acting(
     withName(
       registry
@@ -193,7 +209,9 @@ export function define(program: Command): void {
         );
     });
   });
+}
 
+function promoteCommand(registry: Command): void {
   acting(
     withName(
       registry
@@ -229,7 +247,9 @@ export function define(program: Command): void {
       });
     },
   );
+}
 
+function rollbackCommand(registry: Command): void {
   acting(
     withName(
       registry
@@ -252,7 +272,9 @@ export function define(program: Command): void {
       for (const e of result.effects) out(`  #${e.seq} ${describeEvent(e, true)}`);
     });
   });
+}
 
+function historyCommand(registry: Command): void {
   reading(
     withName(
       registry
@@ -277,7 +299,9 @@ export function define(program: Command): void {
       );
     });
   });
+}
 
+function reconcileCommand(registry: Command): void {
   acting(
     withName(
       registry

@@ -154,9 +154,22 @@ export class HttpClient {
   }
 }
 
+/** An HTML page where MLflow's JSON was expected: the tracking URI points at a web site, a proxy or a UI. */
+function htmlAnswer(res: RawResponse, text: string, context: string): PropflowError | undefined {
+  const type = res.headers.get('content-type') ?? '';
+  if (!/text\/html/i.test(type) && !/^\s*<(!doctype|html|head|body)\b/i.test(text)) return undefined;
+  const title = /<title[^>]*>([^<]{1,80})/i.exec(text)?.[1]?.trim();
+  return new PropflowError(
+    `${context}: the server answered HTML (HTTP ${res.status}${title ? `, "${title}"` : ''}), not MLflow's API. Check the tracking URI (--tracking-uri / MLFLOW_TRACKING_URI): it must be the address of an MLflow or propflow server, such as http://127.0.0.1:5000, not a web page, a proxy's login page or a UI path.`,
+    'INVALID_PARAMETER_VALUE',
+  );
+}
+
 /** Decode a JSON answer; non-2xx statuses become the matching PropflowError. */
 export function parseJsonAnswer(res: RawResponse, context: string): unknown {
   const text = new TextDecoder().decode(res.body);
+  const html = htmlAnswer(res, text, context);
+  if (html) throw html;
   let parsed: unknown = text;
   try {
     parsed = text === '' ? {} : JSON.parse(text);
