@@ -121,7 +121,11 @@ export async function resolveRuns(store: TrackingStore, refs: readonly string[])
       for (const r of page) byId.set(r.info.runId, r);
     }
   }
-  const runs = await mapLimit(refs, FETCH_CONCURRENCY, async (ref) => byId.get(ref) ?? resolveRun(store, ref));
+  const runs = await mapLimit(
+    refs,
+    FETCH_CONCURRENCY,
+    async (ref) => byId.get(ref) ?? resolveRun(store, ref),
+  );
   const seen = new Map<string, string>();
   for (const [i, r] of runs.entries()) {
     const before = seen.get(r.info.runId);
