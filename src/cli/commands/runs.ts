@@ -283,10 +283,11 @@ function defineReproduce(runs: Command): void {
               );
             }
             const compared = report.metrics.filter((m) => !m.timing).length;
-            const folds = report.fold_histories.map((f) => `${f.key} ${f.steps} steps`).join(', ');
+            const steps = report.fold_histories.reduce((n, f) => n + f.steps, 0);
+            const folds = `${report.fold_histories.length} fold histories, ${steps} steps`;
             o.out(
               report.identical
-                ? `identical: all ${compared} metrics and every fold step (${folds}) have difference 0 (timings left out).`
+                ? `identical: all ${compared} metrics and every fold step (${folds}) differ by 0 (timings left out).`
                 : `NOT identical: largest difference ${o.formatNumber(report.max_abs_difference)} over ${compared} metrics and the fold histories (${folds}).`,
             );
           }
