@@ -239,13 +239,15 @@ describe('output', () => {
         runId: 'r',
         reportUri: 'u',
         results: [{ criterionName: 1 }],
-        params: { learningRate: 0.1 },
+        params: { learningRate: 0.1, run1: { maxDepth: 6 } },
+        aliases: { Champion: '2' },
       }),
     ).toEqual({
       run_id: 'r',
       report_uri: 'u',
       results: [{ criterion_name: 1 }],
-      params: { learningRate: 0.1 },
+      params: { learningRate: 0.1, run1: { maxDepth: 6 } },
+      aliases: { Champion: '2' },
     });
   });
 

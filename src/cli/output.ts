@@ -93,17 +93,30 @@ export function snakeCase(key: string): string {
     .toLowerCase();
 }
 
-/** Field names whose values are user data (param, metric and tag maps): their keys are kept as they are. */
-const DATA_MAPS = new Set(['params', 'metrics', 'tags', 'null_counts', 'tables', 'excluded', 'checks']);
+/**
+ * Field names whose values are user data keyed by user names (param, metric, tag and alias
+ * maps, the dataset's per-column and per-table maps): copied as they are, keys and all.
+ */
+const DATA_MAPS = new Set([
+  'params',
+  'metrics',
+  'tags',
+  'aliases',
+  'null_counts',
+  'tables',
+  'excluded',
+  'checks',
+]);
 
 /** Deep copy of `value` with every object key in snake_case, except inside user-data maps. */
-export function snakeKeys(value: unknown, keepKeys = false): unknown {
+export function snakeKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map((v) => snakeKeys(v));
   if (value === null || typeof value !== 'object' || value instanceof Date) return value;
   const outObj: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    const key = keepKeys ? k : snakeCase(k);
-    outObj[key] = keepKeys ? v : snakeKeys(v, DATA_MAPS.has(key));
+    const key = snakeCase(k);
+    outObj[key] =
+      DATA_MAPS.has(key) && v !== null && typeof v === 'object' && !Array.isArray(v) ? v : snakeKeys(v);
   }
   return outObj;
 }

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { NotFoundError, PropflowError, storageErrorOf } from '../../../errors.js';
 import type { Page } from '../../entities.js';
 import { encodePageToken, type SqlFragment, sqlAnd } from '../../search/index.js';
-import { checkIsPropflowDatabase, migrate } from './schema.js';
+import { checkIsPropflowDatabase, migrate, SCHEMA_VERSION, schemaVersionOf } from './schema.js';
 
 const STATEMENT_CACHE_MAX = 1000;
 
@@ -18,15 +18,17 @@ export function page<T>(items: T[], max: number, offset: number): Page<T> {
 }
 
 export class SqliteDb {
-  private readonly db: Database.Database;
+  private db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private closed = false;
 
   /**
    * Open `dbPath` and bring its schema up to date. `uri` names the store in messages.
-   * With `create`, a missing file is created (its folder must exist); without, it must
-   * exist. A file that is not propflow's database (not SQLite, another application's
-   * tables, an MLflow database) is refused before anything is written to it.
+   * With `create`, a missing file is created (its folder must exist). Without, the file must
+   * exist and is read through a read-only connection (nothing can be written by accident;
+   * the one exception is upgrading a database from an older propflow, which reading needs).
+   * A file that is not propflow's database (not SQLite, another application's tables, an
+   * MLflow database) is refused before anything is written to it.
    */
   constructor(
     readonly dbPath: string,
@@ -34,15 +36,7 @@ export class SqliteDb {
     busyTimeoutMs: number,
     create = true,
   ) {
-    try {
-      this.db = new Database(this.dbPath, { fileMustExist: !create });
-    } catch (err) {
-      throw new PropflowError(
-        `Cannot open the tracking database ${this.dbPath}: ${(err as Error).message}. Check the path in --tracking-uri / MLFLOW_TRACKING_URI and its permissions.`,
-        'IO_ERROR',
-        { cause: err },
-      );
-    }
+    this.db = this.connect(!create);
     try {
       // Identify the file before any pragma: journal_mode = WAL alone rewrites a file's header.
       if (checkIsPropflowDatabase(this.db, this.dbPath) === 'empty' && !create) {
@@ -50,8 +44,12 @@ export class SqliteDb {
           `${this.dbPath} (from ${uri}) is an empty file, not a tracking store yet. Create one by running \`propflow demo\` (npm start) or any command that logs a run.`,
         );
       }
+      if (this.db.readonly && schemaVersionOf(this.db) < SCHEMA_VERSION) {
+        this.db.close();
+        this.db = this.connect(false);
+      }
       this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
-      this.db.pragma('journal_mode = WAL');
+      if (!this.db.readonly) this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       // Bulk metric logging touches one leaf page per key per batch: a larger page cache and
       // fewer, larger WAL checkpoints keep it near SQLite's bulk-insert speed.
@@ -63,6 +61,18 @@ export class SqliteDb {
     } catch (err) {
       this.db.close();
       throw err;
+    }
+  }
+
+  private connect(readOnly: boolean): Database.Database {
+    try {
+      return new Database(this.dbPath, { fileMustExist: readOnly, readonly: readOnly });
+    } catch (err) {
+      throw new PropflowError(
+        `Cannot open the tracking database ${this.dbPath}: ${(err as Error).message}. Check the path in --tracking-uri / MLFLOW_TRACKING_URI and its permissions.`,
+        'IO_ERROR',
+        { cause: err },
+      );
     }
   }
 
@@ -90,15 +100,27 @@ export class SqliteDb {
     try {
       return this.stmt(sql).run(...params);
     } catch (err) {
-      throw storageErrorOf(err, 'tracking database', this.dbPath) ?? err;
+      throw this.writeError(err);
     }
+  }
+
+  /** The error for a failed write: a store opened read-only, a full or read-only disk, or as it is. */
+  private writeError(err: unknown): unknown {
+    if (this.db.readonly && String((err as { code?: unknown }).code).startsWith('SQLITE_READONLY')) {
+      return new PropflowError(
+        `The tracking store ${this.uri} was opened read-only (for a command that only reads); it cannot write.`,
+        'INVALID_STATE',
+        { cause: err },
+      );
+    }
+    return storageErrorOf(err, 'tracking database', this.dbPath) ?? err;
   }
 
   tx<T>(fn: () => T): T {
     try {
       return this.db.transaction(fn).immediate();
     } catch (err) {
-      throw storageErrorOf(err, 'tracking database', this.dbPath) ?? err;
+      throw this.writeError(err);
     }
   }
 

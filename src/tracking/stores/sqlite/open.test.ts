@@ -73,8 +73,20 @@ describe('opening the embedded store never touches what it should not', () => {
     rmSync(path.join(d, 'artifacts'), { recursive: true });
     const r = await openStore(uri, { readOnly: true });
     expect((await r.searchExperiments()).items.map((e) => e.name).sort()).toEqual(['Default', 'exp']);
+    // a read-only store cannot write, even by mistake
+    await expect(r.createExperiment('nope')).rejects.toThrow(/was opened read-only/);
+    await expect(r.logArtifact('any', 'a.txt', 'x')).rejects.toThrow(/was opened read-only/);
     await r.close();
     expect(existsSync(path.join(d, 'artifacts'))).toBe(false);
+
+    // A database from an older propflow (schema 1) is upgraded: reading it needs the new tables.
+    const old = new Database(path.join(d, 't.db'));
+    old.exec('DROP TABLE metrics_log; UPDATE schema_version SET version = 1');
+    old.close();
+    const r2 = await openStore(uri, { readOnly: true });
+    expect((await r2.searchRuns({ experimentIds: ['1'] })).items).toEqual([]);
+    await r2.close();
+    expect(tablesOf(path.join(d, 't.db'))).toContain('metrics_log');
   });
 
   it("refuses another application's SQLite database untouched", async () => {

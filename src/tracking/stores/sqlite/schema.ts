@@ -203,6 +203,17 @@ const MIGRATIONS: readonly string[] = [
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
+/** The schema version a database is at (0 for an empty one). */
+export function schemaVersionOf(db: Database.Database): number {
+  const versioned = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'")
+    .get();
+  if (!versioned) return 0;
+  return (
+    (db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined)?.version ?? 0
+  );
+}
+
 /** Bring a database up to `SCHEMA_VERSION`; refuse one that is newer. */
 export function migrate(db: Database.Database, dbPath: string): void {
   const versioned = db

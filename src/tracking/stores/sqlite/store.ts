@@ -77,6 +77,8 @@ export class SqliteStore implements TrackingStore, LoggedModelStore {
   readonly dbPath: string;
   readonly artifactRoot: string;
   readonly artifactUriBase: string | undefined;
+  /** Opened for a command that only reads: every write is refused. */
+  readonly readOnly: boolean;
   private readonly db: SqliteDb;
   private readonly experiments: ExperimentTables;
   private readonly runs: RunTables;
@@ -90,6 +92,7 @@ export class SqliteStore implements TrackingStore, LoggedModelStore {
     this.artifactUriBase = options.artifactUriBase;
     this.uri = options.uri ?? `sqlite:///${this.dbPath}`;
     const readOnly = options.readOnly === true;
+    this.readOnly = readOnly;
     prepareDbPath(this.dbPath, this.uri, readOnly);
     this.db = new SqliteDb(this.dbPath, this.uri, options.busyTimeoutMs ?? 10_000, !readOnly);
     if (!readOnly) {
@@ -212,12 +215,23 @@ export class SqliteStore implements TrackingStore, LoggedModelStore {
 
   // ── run artifacts ──────────────────────────────────────────────────────────
 
-  logArtifact(runId: string, artifactPath: string, content: Uint8Array | string): Promise<void> {
+  async logArtifact(runId: string, artifactPath: string, content: Uint8Array | string): Promise<void> {
+    this.assertWritable();
     return this.artifacts.logArtifact(runId, artifactPath, content);
   }
 
-  logArtifactsFrom(runId: string, localPath: string, artifactPath?: string): Promise<void> {
+  async logArtifactsFrom(runId: string, localPath: string, artifactPath?: string): Promise<void> {
+    this.assertWritable();
     return this.artifacts.logArtifactsFrom(runId, localPath, artifactPath);
+  }
+
+  private assertWritable(): void {
+    if (this.readOnly) {
+      throw new PropflowError(
+        `The tracking store ${this.uri} was opened read-only (for a command that only reads); it cannot write.`,
+        'INVALID_STATE',
+      );
+    }
   }
 
   listArtifacts(runId: string, artifactPath?: string): Promise<FileInfo[]> {
