@@ -7,7 +7,7 @@
 import { InvalidParameterError } from '../errors.js';
 import type { Metric, Run, TrackingStore } from '../tracking/index.js';
 import { experimentNames, metricHistories, resolveRuns } from './load.js';
-import { type PairedTestResult, pairedTests } from './stats.js';
+import { loadStatistics, type PairedTestResult, pairedTests } from './stats.js';
 
 export interface CompareOptions {
   /** Run id or name every other run is compared against (added first when not among the runs). */
@@ -335,6 +335,7 @@ export async function compareRuns(
   const metric = options.foldMetric ?? 'fold_mae';
   const higher = options.higherIsBetter ?? HIGHER_BETTER.test(metric);
   const t0 = performance.now();
+  const statistics = loadStatistics(); // loads while the runs are fetched
   const { fetched, baselineIndex } = await fetchRuns(store, runRefs, options.baseline);
   const [hist, expNames] = await Promise.all([
     metricHistories(store, fetched, [metric, 'fold_date']),
@@ -344,6 +345,7 @@ export async function compareRuns(
     ),
   ]);
   const fetchMs = performance.now() - t0;
+  await statistics;
 
   const folds = fetched.map((r, i) => foldsOf(r, hist[i]!, metric));
   const { runs, warnings } = describeRuns(fetched, folds, hist, expNames, metric);

@@ -61,6 +61,7 @@ export {
   reproduceRun,
 } from './reproduce.js';
 export {
+  loadStatistics,
   type PairedTestResult,
   pairedTests,
   type TTestResult,
