@@ -7,7 +7,7 @@
 import { InvalidParameterError } from '../errors.js';
 import type { Metric, Run, TrackingStore } from '../tracking/index.js';
 import { experimentNames, metricHistories, resolveRuns } from './load.js';
-import { type PairedTestResult, pairedTests } from './stats.js';
+import { loadStatistics, type PairedTestResult, pairedTests } from './stats.js';
 
 export interface CompareOptions {
   /** Run id or name every other run is compared against (added first when not among the runs). */
@@ -246,23 +246,16 @@ function foldTable(folds: readonly RunFolds[], higher: boolean) {
   return { table, wins, common, tied };
 }
 
-/**
- * Compare runs (ids or names; at least two, or one plus a baseline) through any
- * `TrackingStore`: runs, experiments and fold histories are fetched in parallel.
- */
-export async function compareRuns(
+/** The runs to compare, with the baseline (added first when not among them). */
+async function fetchRuns(
   store: TrackingStore,
-  runRefs: readonly string[],
-  options: CompareOptions = {},
-): Promise<Comparison> {
-  const metric = options.foldMetric ?? 'fold_mae';
-  const higher = options.higherIsBetter ?? HIGHER_BETTER.test(metric);
-  const refs = [...runRefs];
-  const t0 = performance.now();
+  refs: readonly string[],
+  baseline: string | undefined,
+): Promise<{ fetched: Run[]; baselineIndex: number }> {
   let fetched = await resolveRuns(store, refs);
   let baselineIndex = -1;
-  if (options.baseline !== undefined) {
-    const [base] = await resolveRuns(store, [options.baseline]);
+  if (baseline !== undefined) {
+    const [base] = await resolveRuns(store, [baseline]);
     baselineIndex = fetched.findIndex((r) => r.info.runId === base!.info.runId);
     if (baselineIndex < 0) {
       fetched = [base!, ...fetched];
@@ -274,19 +267,19 @@ export async function compareRuns(
       `Compare needs at least two runs, got ${fetched.length}: pass two or more run ids or names (or --baseline RUN).`,
     );
   }
-  const [hist, expNames] = await Promise.all([
-    metricHistories(store, fetched, [metric, 'fold_date']),
-    experimentNames(
-      store,
-      fetched.map((r) => r.info.experimentId),
-    ),
-  ]);
-  const fetchMs = performance.now() - t0;
+  return { fetched, baselineIndex };
+}
 
-  const folds = fetched.map((r, i) => foldsOf(r, hist[i]!, metric));
+function describeRuns(
+  fetched: readonly Run[],
+  folds: readonly RunFolds[],
+  hist: ReadonlyArray<Record<string, Metric[]>>,
+  expNames: Map<string, string>,
+  metric: string,
+): { runs: ComparedRun[]; warnings: string[] } {
   const names = labels(fetched);
   const warnings: string[] = [];
-  const runs: ComparedRun[] = fetched.map((r, i) => {
+  const runs = fetched.map((r, i) => {
     const f = folds[i]!;
     const vals = [...f.byDate.values()];
     if (f.undated > 0) {
@@ -309,7 +302,53 @@ export async function compareRuns(
       fold_dates_from: f.from,
     };
   });
+  return { runs, warnings };
+}
 
+/** Every other run against the baseline, or else every pair. */
+function pairsFor(
+  runs: readonly ComparedRun[],
+  folds: readonly RunFolds[],
+  baselineIndex: number,
+  higher: boolean,
+) {
+  const pairs: RunPair[] = [];
+  for (let i = 0; i < runs.length; i++) {
+    if (baselineIndex >= 0) {
+      if (i !== baselineIndex) pairs.push(pairOf(i, baselineIndex, runs, folds, higher));
+    } else {
+      for (let j = i + 1; j < runs.length; j++) pairs.push(pairOf(i, j, runs, folds, higher));
+    }
+  }
+  return pairs;
+}
+
+/**
+ * Compare runs (ids or names; at least two, or one plus a baseline) through any
+ * `TrackingStore`: runs, experiments and fold histories are fetched in parallel.
+ */
+export async function compareRuns(
+  store: TrackingStore,
+  runRefs: readonly string[],
+  options: CompareOptions = {},
+): Promise<Comparison> {
+  const metric = options.foldMetric ?? 'fold_mae';
+  const higher = options.higherIsBetter ?? HIGHER_BETTER.test(metric);
+  const t0 = performance.now();
+  const statistics = loadStatistics(); // loads while the runs are fetched
+  const { fetched, baselineIndex } = await fetchRuns(store, runRefs, options.baseline);
+  const [hist, expNames] = await Promise.all([
+    metricHistories(store, fetched, [metric, 'fold_date']),
+    experimentNames(
+      store,
+      fetched.map((r) => r.info.experimentId),
+    ),
+  ]);
+  const fetchMs = performance.now() - t0;
+  await statistics;
+
+  const folds = fetched.map((r, i) => foldsOf(r, hist[i]!, metric));
+  const { runs, warnings } = describeRuns(fetched, folds, hist, expNames, metric);
   const params = rows<string>(fetched, (r) => r.data.params);
   const metrics: MetricRow[] = rows<number>(fetched, (r) =>
     r.data.metrics.filter((m) => !m.key.startsWith('fold_')),
@@ -324,15 +363,6 @@ export async function compareRuns(
     }
   }
   const ft = foldTable(folds, higher);
-  const pairs: RunPair[] = [];
-  if (baselineIndex >= 0) {
-    for (let i = 0; i < runs.length; i++)
-      if (i !== baselineIndex) pairs.push(pairOf(i, baselineIndex, runs, folds, higher));
-  } else {
-    for (let i = 0; i < runs.length; i++) {
-      for (let j = i + 1; j < runs.length; j++) pairs.push(pairOf(i, j, runs, folds, higher));
-    }
-  }
   const keep = <T extends { differs: boolean }>(xs: T[]) =>
     options.onlyDiff ? xs.filter((x) => x.differs) : xs;
   return {
@@ -347,7 +377,7 @@ export async function compareRuns(
     common_dates: ft.common,
     wins: runs.map((r, i) => ({ run_id: r.run_id, label: r.label, dates_won: ft.wins[i]! })),
     tied_dates: ft.tied,
-    pairs,
+    pairs: pairsFor(runs, folds, baselineIndex, higher),
     warnings,
     fetch_ms: Math.round(fetchMs * 10) / 10,
   };

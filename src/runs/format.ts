@@ -52,36 +52,77 @@ function section(title: string, body: string): string {
   return `${title}\n${body}`;
 }
 
-/** The comparison as terminal text, every line at most `width` (default 100) columns. */
-export function comparisonTable(c: Comparison, width: number = TABLE_WIDTH): string {
-  const parts: string[] = [];
-  parts.push(
-    section(
-      'Runs',
-      renderTable(
-        [
-          { head: ['#'], right: true },
-          { head: ['run'], max: 34 },
-          { head: ['id'] },
-          { head: ['experiment'], max: 26 },
-          { head: ['folds'], right: true },
-          { head: [`mean ${clip(c.fold_metric, 9)}`], right: true },
-        ],
-        c.runs.map((r, i) => [
-          String(i + 1),
-          r.label,
-          shortId(r.run_id),
-          r.experiment_name,
-          String(r.n_folds),
-          fmtNumber(r.fold_mean, 4),
-        ]),
-      ),
+/** Prose cut into lines of at most `width` characters at spaces. */
+function wrap(text: string, width: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  return lines.map((l) => clip(l, width)).join('\n');
+}
+
+function runsSection(c: Comparison): string {
+  return section(
+    'Runs',
+    renderTable(
+      [
+        { head: ['#'], right: true },
+        { head: ['run'], max: 34 },
+        { head: ['id'] },
+        { head: ['experiment'], max: 26 },
+        { head: ['folds'], right: true },
+        { head: [`mean ${clip(c.fold_metric, 9)}`], right: true },
+      ],
+      c.runs.map((r, i) => [
+        String(i + 1),
+        r.label,
+        shortId(r.run_id),
+        r.experiment_name,
+        String(r.n_folds),
+        fmtNumber(r.fold_mean, 4),
+      ]),
     ),
   );
+}
+
+function pairsSection(c: Comparison, width: number): string {
+  return section(
+    wrap(
+      `Paired tests on ${c.fold_metric} by date (diff = A − B; ${c.higher_is_better ? 'higher' : 'lower'} is better; * Wilcoxon p < 0.05)`,
+      width,
+    ),
+    renderTable(
+      [
+        { head: ['A'] },
+        { head: ['B'] },
+        { head: ['dates'], right: true },
+        { head: ['mean diff'], right: true },
+        { head: ['95% CI'], right: true },
+        { head: ['t-test p'], right: true },
+        { head: ['Wilcoxon p'], right: true },
+        { head: ['wins A/B/tie'], right: true },
+        { head: ['better'] },
+      ],
+      pairRows(c),
+    ),
+  );
+}
+
+const withDelta = (v: number | null, d: number | null | undefined) =>
+  d === null || d === undefined ? fmtNumber(v) : `${fmtNumber(v)} (${d >= 0 ? '+' : ''}${fmtNumber(d, 3)})`;
+
+/** The comparison as terminal text, every line at most `width` (default 100) columns. */
+export function comparisonTable(c: Comparison, width: number = TABLE_WIDTH): string {
+  const parts: string[] = [runsSection(c)];
   const cols = runColumns(c);
   const side = (title: string, rs: Array<{ key: string; cells: string[] }>) => {
     if (rs.length > 0)
-      parts.push(section(title, renderSideBySide({ head: ['', ''], max: 28 }, cols, rs, width)));
+      parts.push(section(wrap(title, width), renderSideBySide({ head: ['', ''], max: 28 }, cols, rs, width)));
   };
   side(
     'Params',
@@ -91,12 +132,7 @@ export function comparisonTable(c: Comparison, width: number = TABLE_WIDTH): str
     'Metrics',
     c.metrics.map((m) => ({
       key: m.key,
-      cells: m.values.map((v, i) => {
-        const d = m.delta_vs_baseline?.[i];
-        return d === null || d === undefined
-          ? fmtNumber(v)
-          : `${fmtNumber(v)} (${d >= 0 ? '+' : ''}${fmtNumber(d, 3)})`;
-      }),
+      cells: m.values.map((v, i) => withDelta(v, m.delta_vs_baseline?.[i])),
     })),
   );
   side(
@@ -115,36 +151,22 @@ export function comparisonTable(c: Comparison, width: number = TABLE_WIDTH): str
     );
   } else if (c.folds.length > MAX_FOLD_ROWS) {
     parts.push(
-      `${c.fold_metric} by fold date: ${c.folds.length} dates (${c.folds[0]!.date} … ${c.folds.at(-1)!.date}); see --format csv or --chart for every date.`,
-    );
-  }
-  parts.push(
-    `Dates won (best ${c.fold_metric} among the ${c.common_dates} dates every run has; ${c.tied_dates} tied): ${c.wins
-      .map((w, i) => `#${i + 1} ${w.dates_won}`)
-      .join(', ')}`,
-  );
-  if (c.pairs.length > 0) {
-    parts.push(
-      section(
-        `Paired tests on ${c.fold_metric} by date (diff = A − B; ${c.higher_is_better ? 'higher' : 'lower'} is better; * Wilcoxon p < 0.05)`,
-        renderTable(
-          [
-            { head: ['A'] },
-            { head: ['B'] },
-            { head: ['dates'], right: true },
-            { head: ['mean diff'], right: true },
-            { head: ['95% CI'], right: true },
-            { head: ['t-test p'], right: true },
-            { head: ['Wilcoxon p'], right: true },
-            { head: ['wins A/B/tie'], right: true },
-            { head: ['better'] },
-          ],
-          pairRows(c),
-        ),
+      wrap(
+        `${c.fold_metric} by fold date: ${c.folds.length} dates (${c.folds[0]!.date} … ${c.folds.at(-1)!.date}); see --format csv or --chart for every date.`,
+        width,
       ),
     );
   }
-  if (c.warnings.length > 0) parts.push(c.warnings.map((w) => `warning: ${w}`).join('\n'));
+  parts.push(
+    wrap(
+      `Dates won (best ${c.fold_metric} among the ${c.common_dates} dates every run has; ${c.tied_dates} tied): ${c.wins
+        .map((w, i) => `#${i + 1} ${w.dates_won}`)
+        .join(', ')}`,
+      width,
+    ),
+  );
+  if (c.pairs.length > 0) parts.push(pairsSection(c, width));
+  if (c.warnings.length > 0) parts.push(c.warnings.map((w) => wrap(`warning: ${w}`, width)).join('\n'));
   return parts.join('\n\n');
 }
 

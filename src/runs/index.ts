@@ -24,7 +24,7 @@ export {
   comparisonTable,
   formatComparison,
 } from './format.js';
-export { type LintProblem, type LintReport, lintRunNames, runNameProblem } from './lint.js';
+export { type LintProblem, type LintReport, lintRunNames, RUN_NAME_RULE, runNameProblem } from './lint.js';
 export {
   experimentIdsFor,
   type FoldSummary,
@@ -61,6 +61,7 @@ export {
   reproduceRun,
 } from './reproduce.js';
 export {
+  loadStatistics,
   type PairedTestResult,
   pairedTests,
   type TTestResult,

@@ -28,8 +28,22 @@ export function runNameProblem(name: string): string | null {
     validateRunName(name);
     return null;
   } catch (err) {
-    return (err as Error).message;
+    // the rule itself is printed once under the table; keep the reason short
+    const reason = (err as Error).message
+      .replace(/\s*\(e\.g\. [^)]*\)\.?$/, '')
+      .replace(/^Run name '[^']*' /, '');
+    return /^does not follow/.test(reason) ? 'does not follow the naming rule' : reason;
   }
+}
+
+/** The naming rule, for people. */
+export const RUN_NAME_RULE =
+  'YYYYMMDD_pN_<feature_set>_<validation>_vN, e.g. 20261204_p1_v3_advanced_wfdaily_v2';
+
+/** Runs that follow their own naming contracts: the registry's ledger and monitoring runs. */
+function isSystemRun(r: Run, experimentName: string): boolean {
+  if (experimentName === 'propflow-registry-ledger' || experimentName.endsWith('/Monitoring')) return true;
+  return r.data.tags.some((t) => t.key === 'propflow.ledger.model' || t.key === 'propflow.monitor.model');
 }
 
 /** Lint the names of every active run (of the given experiments, or of all). */
@@ -48,12 +62,14 @@ export async function lintRunNames(
   for (const r of runs) {
     // an original that was migrated into the hierarchy has a correctly named copy
     if (!options.includeMigrated && r.data.tags.some((t) => t.key === 'migrated_to')) continue;
+    const experimentName = names.get(r.info.experimentId) ?? r.info.experimentId;
+    if (isSystemRun(r, experimentName)) continue;
     checked++;
     const base = {
       run_id: r.info.runId,
       run_name: r.info.runName,
       experiment_id: r.info.experimentId,
-      experiment_name: names.get(r.info.experimentId) ?? r.info.experimentId,
+      experiment_name: experimentName,
     };
     const problem = runNameProblem(r.info.runName);
     if (problem) problems.push({ ...base, problem });

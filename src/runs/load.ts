@@ -101,7 +101,31 @@ export async function resolveRun(store: TrackingStore, ref: string): Promise<Run
 
 /** Several runs by id or name, fetched in parallel; a run named twice is an error. */
 export async function resolveRuns(store: TrackingStore, refs: readonly string[]): Promise<Run[]> {
-  const runs = await mapLimit(refs, FETCH_CONCURRENCY, (ref) => resolveRun(store, ref));
+  // Full run ids are fetched in one search per 100 experiments (`attributes.run_id IN (…)`);
+  // anything else (names, short ids, runs of deleted experiments) one by one, in parallel.
+  const byId = new Map<string, Run>();
+  const ids = [...new Set(refs.filter((r) => /^[0-9a-f]{32}$/.test(r)))];
+  if (ids.length > 1) {
+    const experiments = await listExperiments(store);
+    const list = ids.map(quote).join(', ');
+    for (let i = 0; i < experiments.length; i += 100) {
+      const page = await allPages((pageToken) =>
+        store.searchRuns({
+          experimentIds: experiments.slice(i, i + 100).map((e) => e.experimentId),
+          filter: `attributes.run_id IN (${list})`,
+          maxResults: 1000,
+          viewType: 'ALL',
+          ...(pageToken ? { pageToken } : {}),
+        }),
+      );
+      for (const r of page) byId.set(r.info.runId, r);
+    }
+  }
+  const runs = await mapLimit(
+    refs,
+    FETCH_CONCURRENCY,
+    async (ref) => byId.get(ref) ?? resolveRun(store, ref),
+  );
   const seen = new Map<string, string>();
   for (const [i, r] of runs.entries()) {
     const before = seen.get(r.info.runId);

@@ -206,12 +206,18 @@ async function metricDiffs(store: TrackingStore, a: Run, b: Run) {
   return { metrics, fold_histories };
 }
 
-/** Reproduce a run (id or name) on `store`; see the module comment for the checks. */
-export async function reproduceRun(
-  store: TrackingStore,
-  ref: string,
-  options: ReproduceOptions,
-): Promise<ReproduceReport> {
+interface LoggedRun {
+  run: Run;
+  kind: PipelineKind;
+  config: Record<string, unknown>;
+  info: TrainingInfo;
+  lineage: LoggedLineage;
+  loggedHash: string;
+  loggedSource: string;
+}
+
+/** What the run logged for a rerun: config, dataset, lineage; a clear refusal when something is missing. */
+async function loggedRun(store: TrackingStore, ref: string): Promise<LoggedRun> {
   const run = await resolveRun(store, ref);
   const id = run.info.runId;
   const [config, info, lineage] = await Promise.all([
@@ -234,26 +240,51 @@ export async function reproduceRun(
   if (!loggedHash)
     throw new InvalidParameterError(`Run ${id} logged no dataset hash (training_info.json dataset.hash).`);
   const loggedSource = info.dataset?.source ?? '(unknown source)';
+  return { run, kind: kind as PipelineKind, config, info, lineage, loggedHash, loggedSource };
+}
 
+/** Largest |difference| over non-timing metrics and fold steps; whether anything was missing on one side. */
+function largestDifference(metrics: MetricDifference[], folds: ReproduceReport['fold_histories']) {
+  let max = 0;
+  let missing = false;
+  for (const m of metrics) {
+    if (m.timing) continue;
+    if (m.difference === null) missing = true;
+    else max = Math.max(max, Math.abs(m.difference));
+  }
+  for (const f of folds) {
+    if (f.max_abs_difference === null) missing = true;
+    else max = Math.max(max, f.max_abs_difference);
+  }
+  return { max, missing };
+}
+
+/** Reproduce a run (id or name) on `store`; see the module comment for the checks. */
+export async function reproduceRun(
+  store: TrackingStore,
+  ref: string,
+  options: ReproduceOptions,
+): Promise<ReproduceReport> {
+  const { run, kind, config, info, lineage, loggedHash, loggedSource } = await loggedRun(store, ref);
+  const id = run.info.runId;
   const current = loadCurrentData(config, info, options.dataDir);
   const version = versionOf(current.ds);
   const matches = version.hash === loggedHash;
-  const where = current.dir ? ` in ${current.dir}` : '';
   if (!matches && !options.allowDataChange) {
     throw new DataError(
-      `The data changed: run ${run.info.runName} (${id}) was trained on dataset ${loggedHash} (${loggedSource}${info.dataset_dir ? ` in ${info.dataset_dir}` : ''}), the data now has hash ${version.hash} (${version.source}${where}). Pass --data DIR with the original data, or --allow-data-change to rerun on the new data anyway.`,
+      `The data changed: run ${run.info.runName} (${id}) was trained on dataset ${loggedHash} (${loggedSource}${info.dataset_dir ? ` in ${info.dataset_dir}` : ''}), the data now has hash ${version.hash} (${version.source}${current.dir ? ` in ${current.dir}` : ''}). Pass --data DIR with the original data, or --allow-data-change to rerun on the new data anyway.`,
     );
   }
   checkLineage(lineage);
   options.out?.(
     `data ${version.hash.slice(0, 12)}${matches ? ' matches the run' : ` DIFFERS from the run's ${loggedHash.slice(0, 12)} (--allow-data-change)`}; features ${lineage.feature_set} ${lineage.version} (${lineage.features.length}) unchanged`,
   );
-
-  const rerunConfig: Record<string, unknown> = {
+  // a reproduction does not register a model
+  const rerunConfig = {
     ...config,
     registry: { ...((config['registry'] as object | undefined) ?? {}), register: false },
   };
-  const result = await runPipeline(kind as PipelineKind, rerunConfig, {
+  const result = await runPipeline(kind, rerunConfig, {
     store,
     trackingUri: options.trackingUri,
     ...(current.dir ? { dataDir: current.dir } : {}),
@@ -264,17 +295,7 @@ export async function reproduceRun(
   });
   const [a, b] = await Promise.all([store.getRun(id), store.getRun(result.runId)]);
   const { metrics, fold_histories } = await metricDiffs(store, a, b);
-  let max = 0;
-  let missing = false;
-  for (const m of metrics) {
-    if (m.timing) continue;
-    if (m.difference === null) missing = true;
-    else max = Math.max(max, Math.abs(m.difference));
-  }
-  for (const f of fold_histories) {
-    if (f.max_abs_difference === null) missing = true;
-    else max = Math.max(max, f.max_abs_difference);
-  }
+  const { max, missing } = largestDifference(metrics, fold_histories);
   return {
     run_id: id,
     run_name: run.info.runName,

@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import { pairedTests, wilcoxonSignedRank } from './stats.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadStatistics, pairedTests, wilcoxonSignedRank } from './stats.js';
+
+beforeAll(loadStatistics);
 
 describe('wilcoxonSignedRank', () => {
   it('matches a hand-worked exact case', () => {

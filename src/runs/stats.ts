@@ -12,8 +12,26 @@
  * Both are two-sided. Fewer than two pairs → no test (null); all differences zero → the
  * Wilcoxon p-value is 1; constant non-zero differences → no t-test (zero variance).
  */
-import ttest from '@stdlib/stats-ttest';
-import wilcoxon from '@stdlib/stats-wilcoxon';
+type Wilcoxon = typeof import('@stdlib/stats-wilcoxon');
+type TTest = typeof import('@stdlib/stats-ttest');
+
+let lib: { wilcoxon: Wilcoxon; ttest: TTest } | undefined;
+
+/**
+ * Load the statistics package (hundreds of small stdlib modules: about a second through tsx
+ * on a busy machine), once per process. `compareRuns` starts it while it fetches the runs;
+ * commands that compare nothing never pay for it.
+ */
+export async function loadStatistics(): Promise<void> {
+  if (lib) return;
+  const [w, t] = await Promise.all([import('@stdlib/stats-wilcoxon'), import('@stdlib/stats-ttest')]);
+  lib = { wilcoxon: w.default, ttest: t.default };
+}
+
+function stats(): { wilcoxon: Wilcoxon; ttest: TTest } {
+  if (!lib) throw new Error('statistics not loaded: await loadStatistics() first');
+  return lib;
+}
 
 export interface WilcoxonResult {
   /** V: the sum of the ranks of the positive differences a − b. */
@@ -41,7 +59,7 @@ export interface PairedTestResult {
   wilcoxon: WilcoxonResult | null;
 }
 
-/** Wilcoxon signed-rank test of the paired values (two-sided). */
+/** Wilcoxon signed-rank test of the paired values (two-sided). Needs `loadStatistics()` first. */
 export function wilcoxonSignedRank(a: readonly number[], b: readonly number[]): WilcoxonResult | null {
   const n = Math.min(a.length, b.length);
   if (n < 2) return null;
@@ -66,7 +84,7 @@ export function wilcoxonSignedRank(a: readonly number[], b: readonly number[]): 
   let ties = false;
   for (let i = 1; i < abs.length; i++) if (abs[i] === abs[i - 1]) ties = true;
   const exact = nonzero.length <= 50 && !ties && nZero === 0;
-  const r = wilcoxon(nonzero, { zeroMethod: 'wilcox', correction: true });
+  const r = stats().wilcoxon(nonzero, { zeroMethod: 'wilcox', correction: true });
   return {
     statistic: r.statistic,
     p_value: Math.min(1, r.pValue),
@@ -76,7 +94,7 @@ export function wilcoxonSignedRank(a: readonly number[], b: readonly number[]): 
   };
 }
 
-/** Paired t-test and Wilcoxon signed-rank test of a − b, with the mean difference and its 95% CI. */
+/** Paired t-test and Wilcoxon signed-rank test of a − b, with the mean difference and its 95% CI. Needs `loadStatistics()` first. */
 export function pairedTests(a: readonly number[], b: readonly number[]): PairedTestResult {
   const n = Math.min(a.length, b.length);
   if (n === 0) return { n, mean_difference: null, ci95: null, t_test: null, wilcoxon: null };
@@ -88,7 +106,7 @@ export function pairedTests(a: readonly number[], b: readonly number[]): PairedT
   let t: TTestResult | null = null;
   let ci: [number, number] | null = null;
   if (n >= 2 && ss > 1e-24 * Math.max(1, mean * mean)) {
-    const r = ttest([...a.slice(0, n)], [...b.slice(0, n)], { alpha: 0.05 });
+    const r = stats().ttest([...a.slice(0, n)], [...b.slice(0, n)], { alpha: 0.05 });
     t = { statistic: r.statistic, df: r.df, p_value: r.pValue };
     ci = [r.ci[0]!, r.ci[1]!];
   }

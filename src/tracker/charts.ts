@@ -139,109 +139,119 @@ export function residualSummaries(rows: readonly ResidualRow[]) {
   return { scatter, binMeans, buckets, overTime };
 }
 
+const ZERO_RULE = {
+  mark: { type: 'rule', color: '#555555', strokeDash: [4, 3] },
+  encoding: { y: { datum: 0 } },
+};
+
+type Summaries = ReturnType<typeof residualSummaries>;
+
+function scatterPanel({ scatter, binMeans }: Summaries): Record<string, unknown> {
+  const zero = ZERO_RULE;
+  return {
+    title: 'Residual vs prediction (red: bin means)',
+    width: 360,
+    height: 260,
+    layer: [
+      {
+        data: { values: scatter },
+        mark: { type: 'circle', size: 10, opacity: 0.25, color: '#1f77b4' },
+        encoding: {
+          x: { field: 'prediction', type: 'quantitative', title: 'Predicted PRA' },
+          y: { field: 'residual', type: 'quantitative', title: 'Residual (PRA points)' },
+        },
+      },
+      {
+        data: { values: binMeans },
+        mark: { type: 'line', color: '#d62728', strokeWidth: 2, point: { color: '#d62728' } },
+        encoding: {
+          x: { field: 'prediction', type: 'quantitative' },
+          y: { field: 'residual', type: 'quantitative' },
+        },
+      },
+      zero,
+    ],
+  };
+}
+
+function minutesPanel({ buckets }: Summaries): Record<string, unknown> {
+  const zero = ZERO_RULE;
+  return {
+    title: 'Residual by minutes played (10–90% and 25–75%, median)',
+    width: 330,
+    height: 260,
+    data: { values: buckets },
+    layer: [
+      {
+        mark: { type: 'rule', color: '#7f7f7f' },
+        encoding: {
+          x: {
+            field: 'label',
+            type: 'nominal',
+            sort: null,
+            title: 'Minutes played in the game',
+            axis: { labelAngle: 0, labelExpr: "split(datum.label, '|')", labelLineHeight: 14 },
+          },
+          y: { field: 'q10', type: 'quantitative', title: 'Residual (PRA points)' },
+          y2: { field: 'q90' },
+        },
+      },
+      {
+        mark: { type: 'bar', size: 28, color: '#9ecae1' },
+        encoding: {
+          x: { field: 'label', type: 'nominal', sort: null },
+          y: { field: 'q25', type: 'quantitative' },
+          y2: { field: 'q75' },
+        },
+      },
+      {
+        mark: { type: 'tick', size: 28, thickness: 2, color: '#08306b' },
+        encoding: {
+          x: { field: 'label', type: 'nominal', sort: null },
+          y: { field: 'median', type: 'quantitative' },
+        },
+      },
+      zero,
+    ],
+  };
+}
+
+function overTimePanel({ overTime }: Summaries): Record<string, unknown> {
+  const zero = ZERO_RULE;
+  return {
+    title: 'By game date: MAE and mean residual per day',
+    width: 760,
+    height: 180,
+    data: { values: overTime },
+    layer: [
+      {
+        mark: { type: 'line', point: { size: 12 }, strokeWidth: 1.5 },
+        encoding: {
+          x: { field: 'date', type: 'temporal', title: 'Game date' },
+          y: { field: 'value', type: 'quantitative', title: 'PRA points' },
+          color: {
+            field: 'series',
+            type: 'nominal',
+            title: null,
+            legend: { orient: 'bottom', direction: 'horizontal' },
+          },
+        },
+      },
+      zero,
+    ],
+  };
+}
+
 /** Residuals vs prediction, by minutes played, and over time, in one figure. */
 export function residualsSpec(rows: readonly ResidualRow[], options: { subtitle?: string } = {}): ChartSpec {
-  const { scatter, binMeans, buckets, overTime } = residualSummaries(rows);
-  const zero = {
-    mark: { type: 'rule', color: '#555555', strokeDash: [4, 3] },
-    encoding: { y: { datum: 0 } },
-  };
+  const sums = residualSummaries(rows);
   return {
     title: {
       text: `Residuals analysis: actual − predicted PRA (${rows.length.toLocaleString('en-US')} predictions)`,
       ...(options.subtitle ? { subtitle: options.subtitle } : {}),
     },
-    vconcat: [
-      {
-        hconcat: [
-          {
-            title: 'Residual vs prediction (red: mean per 5-point bin)',
-            width: 360,
-            height: 260,
-            layer: [
-              {
-                data: { values: scatter },
-                mark: { type: 'circle', size: 10, opacity: 0.25, color: '#1f77b4' },
-                encoding: {
-                  x: { field: 'prediction', type: 'quantitative', title: 'Predicted PRA' },
-                  y: { field: 'residual', type: 'quantitative', title: 'Residual (PRA points)' },
-                },
-              },
-              {
-                data: { values: binMeans },
-                mark: { type: 'line', color: '#d62728', strokeWidth: 2, point: { color: '#d62728' } },
-                encoding: {
-                  x: { field: 'prediction', type: 'quantitative' },
-                  y: { field: 'residual', type: 'quantitative' },
-                },
-              },
-              zero,
-            ],
-          },
-          {
-            title: 'Residual by minutes played (10–90% and 25–75%, median)',
-            width: 330,
-            height: 260,
-            data: { values: buckets },
-            layer: [
-              {
-                mark: { type: 'rule', color: '#7f7f7f' },
-                encoding: {
-                  x: {
-                    field: 'label',
-                    type: 'nominal',
-                    sort: null,
-                    title: 'Minutes played in the game',
-                    axis: { labelAngle: 0, labelExpr: "split(datum.label, '|')", labelLineHeight: 14 },
-                  },
-                  y: { field: 'q10', type: 'quantitative', title: 'Residual (PRA points)' },
-                  y2: { field: 'q90' },
-                },
-              },
-              {
-                mark: { type: 'bar', size: 28, color: '#9ecae1' },
-                encoding: {
-                  x: { field: 'label', type: 'nominal', sort: null },
-                  y: { field: 'q25', type: 'quantitative' },
-                  y2: { field: 'q75' },
-                },
-              },
-              {
-                mark: { type: 'tick', size: 28, thickness: 2, color: '#08306b' },
-                encoding: {
-                  x: { field: 'label', type: 'nominal', sort: null },
-                  y: { field: 'median', type: 'quantitative' },
-                },
-              },
-              zero,
-            ],
-          },
-        ],
-      },
-      {
-        title: 'By game date: MAE and mean residual per day',
-        width: 760,
-        height: 180,
-        data: { values: overTime },
-        layer: [
-          {
-            mark: { type: 'line', point: { size: 12 }, strokeWidth: 1.5 },
-            encoding: {
-              x: { field: 'date', type: 'temporal', title: 'Game date' },
-              y: { field: 'value', type: 'quantitative', title: 'PRA points' },
-              color: {
-                field: 'series',
-                type: 'nominal',
-                title: null,
-                legend: { orient: 'bottom', direction: 'horizontal' },
-              },
-            },
-          },
-          zero,
-        ],
-      },
-    ],
-  } as ChartSpec;
+    vconcat: [{ hconcat: [scatterPanel(sums), minutesPanel(sums)] }, overTimePanel(sums)],
+  } as unknown as ChartSpec;
 }
 
 export interface ReliabilityBin {

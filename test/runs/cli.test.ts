@@ -160,7 +160,7 @@ for (const kind of ['embedded', 'server'] as const) {
       const r = await cli('runs', 'lint', ...at());
       expect(r.code).toBe(3);
       expect(r.stdout).toContain('day4_test');
-      expect(r.stdout).toMatch(/1 of 3 runs break the naming rules/);
+      expect(r.stdout).toMatch(/1 of 3 runs break the naming rule:/);
     });
   });
 }

@@ -15,6 +15,8 @@ export interface FoldRunSpec {
   extraMetrics?: Record<string, number>;
   /** Also log `fold_<i>_date` tags (the contract logs both). */
   dateTags?: boolean;
+  /** Leave out the `fold_date` metric (older runs: dates only in tags, or nowhere). */
+  noDateMetric?: boolean;
   datasetHash?: string;
   artifacts?: boolean;
 }
@@ -54,12 +56,13 @@ export async function makeFoldRun(
     metrics.push({ key: 'fold_mae', value: mae, step: i, timestamp: t + i });
     metrics.push({ key: 'fold_rmse', value: mae * 1.3, step: i, timestamp: t + i });
     metrics.push({ key: 'fold_n_predictions', value: 100 + i, step: i, timestamp: t + i });
-    metrics.push({
-      key: 'fold_date',
-      value: Number(spec.dates[i]!.replaceAll('-', '')),
-      step: i,
-      timestamp: t + i,
-    });
+    if (!spec.noDateMetric)
+      metrics.push({
+        key: 'fold_date',
+        value: Number(spec.dates[i]!.replaceAll('-', '')),
+        step: i,
+        timestamp: t + i,
+      });
   }
   const valMae = spec.maes.reduce((s, x) => s + x, 0) / spec.maes.length;
   metrics.push({ key: 'val_mae', value: valMae, step: 0, timestamp: t });

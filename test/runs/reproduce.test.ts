@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthesizeLeague, writeDataset } from '../../src/data/index.js';
 import { featureLineage, V1_BASELINE } from '../../src/features/index.js';
 import { runPipeline } from '../../src/pipelines/index.js';
-import { checkLineage, reproduceRun } from '../../src/runs/index.js';
+import { checkLineage, compareRuns, reproduceRun } from '../../src/runs/index.js';
 import { startServer } from '../../src/server/index.js';
 import { openStore, type TrackingStore } from '../../src/tracking/index.js';
 
@@ -48,6 +48,12 @@ async function expectZeroDifferences(store: TrackingStore, uri: string): Promise
   const copy = await store.getRun(report.reproduction_run_id);
   expect(copy.info.status).toBe('FINISHED');
   expect(copy.data.tags.find((t) => t.key === 'reproduces')?.value).toBe(original.runId);
+  // the pipeline's own runs compare by fold date: every date tied, no difference
+  const c = await compareRuns(store, [original.runId, report.reproduction_run_id]);
+  expect(c.folds.length).toBeGreaterThanOrEqual(2);
+  expect(c.runs.every((r) => r.fold_dates_from === 'fold_date metric')).toBe(true);
+  expect(c.pairs[0]).toMatchObject({ mean_difference: 0, wins_a: 0, wins_b: 0, ties: c.folds.length });
+  expect(c.pairs[0]!.wilcoxon!.p_value).toBe(1);
 }
 
 describe('reproduceRun', () => {

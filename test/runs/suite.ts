@@ -129,6 +129,30 @@ export function describeRunsSuite(label: string, open: () => Promise<SuiteStore>
       expect(new Set(spec.data.values.map((v) => v.run))).toEqual(new Set(c.runs.map((r) => r.label)));
     });
 
+    it('takes fold dates from fold_<i>_date tags when there is no fold_date metric, and warns about undated folds', async () => {
+      const dates = dateSeries('2024-01-02', 3);
+      const tagged = await makeFoldRun(s.store, exp, {
+        name: 'tags_only',
+        dates,
+        maes: [5.1, 5.2, 5.3],
+        dateTags: true,
+        noDateMetric: true,
+      });
+      const undated = await makeFoldRun(s.store, exp, {
+        name: 'undated',
+        dates,
+        maes: [1, 2, 3],
+        noDateMetric: true,
+      });
+      const c = await compareRuns(s.store, [ids['a']!, tagged, undated]);
+      expect(c.runs[1]).toMatchObject({ fold_dates_from: 'fold_<i>_date tags', n_folds: 3 });
+      expect(c.folds.find((f) => f.date === '2024-01-03')!.values).toEqual([5.1, 5.2, null]);
+      expect(c.runs[2]!.n_folds).toBe(0);
+      expect(c.warnings.join('\n')).toMatch(/undated: 3 values of fold_mae without a fold date/);
+      await s.store.deleteRun(tagged);
+      await s.store.deleteRun(undated);
+    });
+
     it('refuses fewer than two runs and unknown runs, naming them', async () => {
       await expect(compareRuns(s.store, [ids['a']!])).rejects.toThrow(/at least two runs/);
       await expect(compareRuns(s.store, [ids['a']!, 'no-such-run'])).rejects.toThrow(
@@ -184,7 +208,7 @@ export function describeRunsSuite(label: string, open: () => Promise<SuiteStore>
       const report = await lintRunNames(s.store, { experiments: [exp] });
       expect(report.checked).toBe(3);
       expect(report.problems.map((p) => p.run_id)).toEqual([ids['c']]);
-      expect(report.problems[0]!.problem).toMatch(/YYYYMMDD_pN_/);
+      expect(report.problems[0]!.problem).toBe('does not follow the naming rule');
     });
   });
 

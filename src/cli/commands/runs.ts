@@ -213,7 +213,7 @@ function defineLint(runs: Command): void {
     .option('--tracking-uri <uri>', TRACKING_URI_HELP)
     .action(async (flags: StoreFlags & { experiment?: string[]; includeMigrated?: boolean }) => {
       const o = await output();
-      const { lintRunNames } = await runsModule();
+      const { lintRunNames, RUN_NAME_RULE } = await runsModule();
       await o.withStore(flags, { readOnly: true }, async (store, uri) => {
         const report = await lintRunNames(store, {
           ...(flags.experiment ? { experiments: flags.experiment } : {}),
@@ -229,8 +229,9 @@ function defineLint(runs: Command): void {
             ),
           );
           o.out(
-            `${report.problems.length} of ${report.checked} runs break the naming rules. Rename with 'propflow experiments migrate --rules rules.yaml' (rename:).`,
+            `${report.problems.length} of ${report.checked} runs break the naming rule:\n  ${RUN_NAME_RULE}`,
           );
+          o.out("Rename them with 'propflow experiments migrate --rules rules.yaml' (a rule's rename:).");
         }
         if (report.problems.length > 0) o.checkFailed();
       });
@@ -283,10 +284,11 @@ function defineReproduce(runs: Command): void {
               );
             }
             const compared = report.metrics.filter((m) => !m.timing).length;
-            const folds = report.fold_histories.map((f) => `${f.key} ${f.steps} steps`).join(', ');
+            const steps = report.fold_histories.reduce((n, f) => n + f.steps, 0);
+            const folds = `${report.fold_histories.length} fold histories, ${steps} steps`;
             o.out(
               report.identical
-                ? `identical: all ${compared} metrics and every fold step (${folds}) have difference 0 (timings left out).`
+                ? `identical: all ${compared} metrics and every fold step (${folds}) differ by 0 (timings left out).`
                 : `NOT identical: largest difference ${o.formatNumber(report.max_abs_difference)} over ${compared} metrics and the fold histories (${folds}).`,
             );
           }
