@@ -188,6 +188,13 @@ describe('loading', () => {
     expect(text).toMatch(/propflow_serving_model_load_failures_total\{model="NBAPropsModel"\} 1/);
     expect(text).toMatch(/propflow_serving_model_load_failed\{model="NBAPropsModel"\} 1/);
     expect(await service.checkRegistry()).toBe('failed'); // not reloaded every poll
+    const info = (await (await service.app.request('/v1/model')).json()) as {
+      version: string;
+      load_error: { version: string; message: string };
+    };
+    expect(info.version).toBe(v1);
+    expect(info.load_error.version).toBe(bad);
+    expect(info.load_error.message).toMatch(/model\.json/);
     await promote(world.store, v1);
     expect(await service.checkRegistry()).toBe('unchanged');
     expect(await (await service.app.request('/metrics')).text()).toMatch(
