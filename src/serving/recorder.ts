@@ -105,9 +105,22 @@ export class PredictionRecorder {
   private timer: NodeJS.Immediate | null = null;
   private readonly insert: Database.Statement;
   private readonly writeAll: (rows: RecordedPrediction[]) => void;
+  private lastBatch = 0;
+  private readonly onError: (err: Error, rows: number) => void;
+  /** Rows that could not be written (reported through `onError`). */
+  failedRows = 0;
 
-  constructor(file: string, options: { readOnly?: boolean } = {}) {
+  constructor(
+    file: string,
+    options: { readOnly?: boolean; onError?: (err: Error, rows: number) => void } = {},
+  ) {
     this.path = path.resolve(file);
+    this.onError =
+      options.onError ??
+      ((err, rows) =>
+        process.stderr.write(
+          `error: could not record ${rows} predictions in ${this.path}: ${err.message}\n`,
+        ));
     try {
       if (!options.readOnly) mkdirSync(path.dirname(this.path), { recursive: true });
       this.db = new Database(this.path, {
@@ -158,7 +171,17 @@ export class PredictionRecorder {
   /** Queue rows; they are written together on the next tick. */
   record(rows: RecordedPrediction[]): void {
     for (const r of rows) this.pending.push(r);
-    if (!this.timer) this.timer = setImmediate(() => this.flush());
+    if (!this.timer) {
+      this.timer = setImmediate(() => {
+        try {
+          this.flush();
+        } catch (err) {
+          // a full disk or a locked file must not take the service down: report and go on
+          this.failedRows += this.lastBatch;
+          this.onError(err as Error, this.lastBatch);
+        }
+      });
+    }
   }
 
   /** Write the queued rows now; returns how many. */
@@ -168,6 +191,7 @@ export class PredictionRecorder {
     const rows = this.pending;
     if (rows.length === 0) return 0;
     this.pending = [];
+    this.lastBatch = rows.length;
     this.writeAll(rows);
     return rows.length;
   }
@@ -209,7 +233,7 @@ export class PredictionRecorder {
     return this.db
       .prepare(
         `SELECT model_name AS modelName, model_version AS modelVersion, COUNT(*) AS served,
-                SUM(result IS NULL) AS open, SUM(result = 'joined') AS joined
+                SUM(result IS NULL) AS open, COALESCE(SUM(result = 'joined'), 0) AS joined
          FROM predictions GROUP BY model_name, model_version ORDER BY model_name, CAST(model_version AS INTEGER)`,
       )
       .all() as Array<{

@@ -90,7 +90,7 @@ export class PredictionService {
   private busy: Promise<void> = Promise.resolve();
   private closed = false;
   /** The version (and its last update) that failed to load, so it is not retried every poll. */
-  private failed: { version: string; updated: number } | null = null;
+  private failed: { version: string; updated: number; message: string; at: string } | null = null;
   private readonly featureCache = new Map<string, Snapshot['features']>();
   readonly startedAt = Date.now();
   lastMonitor: MonitorReport | null = null;
@@ -238,7 +238,12 @@ export class PredictionService {
       // the new version must answer the request the start-up line shows before it takes traffic
       predictGames(next, [this.probeGame(next.data)]);
     } catch (err) {
-      this.failed = { version: v.version, updated: v.lastUpdatedTimestamp };
+      this.failed = {
+        version: v.version,
+        updated: v.lastUpdatedTimestamp,
+        message: toPropflowError(err).message,
+        at: new Date().toISOString(),
+      };
       this.metrics.failedLoads.inc({ model: name });
       this.metrics.lastLoadFailed.set({ model: name }, 1);
       this.log(
@@ -351,6 +356,10 @@ export class PredictionService {
         players: s.data.playerIndex.size,
       },
       swaps: this.swaps.length,
+      // the registry names a version that could not be loaded (the one above keeps serving)
+      load_error: this.failed
+        ? { version: this.failed.version, message: this.failed.message, at: this.failed.at }
+        : null,
     };
   }
 

@@ -47,7 +47,15 @@ export async function startServing(options: StartServingOptions): Promise<Runnin
   let recorder: PredictionRecorder | null = null;
   let service: PredictionService | null = null;
   try {
-    recorder = options.monitorDb ? new PredictionRecorder(options.monitorDb) : null;
+    const log = options.log;
+    recorder = options.monitorDb
+      ? new PredictionRecorder(
+          options.monitorDb,
+          log
+            ? { onError: (err, rows) => log('error', `could not record ${rows} predictions: ${err.message}`) }
+            : {},
+        )
+      : null;
     service = await PredictionService.start({
       store,
       modelName: options.modelName,

@@ -4,10 +4,10 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatDay } from '../../src/data/index.js';
+import { formatDay, writeDataset } from '../../src/data/index.js';
 import { buildFeaturesForUpcoming, V3_ADVANCED } from '../../src/features/index.js';
 import { PredictionRecorder, PredictionService } from '../../src/serving/index.js';
-import { addVersion, makeWorld, promote, upcomingGames, type World } from './fixture.js';
+import { addVersion, leagueUpTo, makeWorld, promote, upcomingGames, type World } from './fixture.js';
 
 let world: World;
 let service: PredictionService;
@@ -188,11 +188,30 @@ describe('loading', () => {
     expect(text).toMatch(/propflow_serving_model_load_failures_total\{model="NBAPropsModel"\} 1/);
     expect(text).toMatch(/propflow_serving_model_load_failed\{model="NBAPropsModel"\} 1/);
     expect(await service.checkRegistry()).toBe('failed'); // not reloaded every poll
+    const info = (await (await service.app.request('/v1/model')).json()) as {
+      version: string;
+      load_error: { version: string; message: string };
+    };
+    expect(info.version).toBe(v1);
+    expect(info.load_error.version).toBe(bad);
+    expect(info.load_error.message).toMatch(/model\.json/);
     await promote(world.store, v1);
     expect(await service.checkRegistry()).toBe('unchanged');
     expect(await (await service.app.request('/metrics')).text()).toMatch(
       /propflow_serving_model_load_failed\{model="NBAPropsModel"\} 0/,
     );
+  });
+
+  it('follows a stage with --stage', async () => {
+    const s = await PredictionService.start({
+      store: world.store,
+      modelName: 'NBAPropsModel',
+      stage: 'Production',
+      pollMs: 0,
+    });
+    expect(s.modelUri).toBe('models:/NBAPropsModel/Production');
+    expect(s.current.model.version).toBe(v1);
+    await s.close();
   });
 
   it('start-up errors say what to do', async () => {
@@ -222,5 +241,27 @@ describe('loading', () => {
     });
     expect(s.current.model.version).toBe(other);
     await s.close();
+  });
+});
+
+describe('the dataset folder gains games', () => {
+  it('reloads beside the old history: the next day becomes predictable, days now in the history are refused', async () => {
+    const before = service.current;
+    const [g] = upcomingGames(world, 2, 1);
+    const { actual, ...good } = g!;
+    expect((await post({ games: [good] })).status).toBe(200);
+    writeDataset(world.dataDir, leagueUpTo(world.league, world.cut + 2), { force: true });
+    expect(await service.checkDataset()).toBe(true);
+    expect(service.current.data.historyEnd).toBe(world.cut + 2);
+    expect(service.current.model).toBe(before.model); // same model object, new history
+    const res = await post({ games: [good] });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toMatch(/inside the history/);
+    const later = { ...good, game_date: formatDay(world.cut + 3) };
+    expect((await post({ games: [later] })).status).toBe(200);
+    expect(await service.checkDataset()).toBe(false); // unchanged folder: nothing reloaded
+    expect(await (await service.app.request('/metrics')).text()).toMatch(
+      /propflow_serving_dataset_reloads_total 1/,
+    );
   });
 });
