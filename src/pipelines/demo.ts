@@ -216,9 +216,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       tty: options.tty ?? null,
       ...(options.out ? { out: options.out } : {}),
     };
+    const registryConfig = { model_name: name, ...(options.dataDir ? { gate: USER_DATA_GATE } : {}) };
     const config = (kind: PipelineKind, more: Record<string, unknown> = {}) =>
       merge(
-        merge(merge(DEMO_CONFIGS[kind], { seed, registry: { model_name: name } }), more),
+        merge(merge(DEMO_CONFIGS[kind], { seed, registry: registryConfig }), more),
         options.configs?.[kind],
       );
     options.out?.(`demo: dataset ${datasetDir}; tracking ${trackingUri}`);
