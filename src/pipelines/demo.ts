@@ -55,6 +55,19 @@ export const DEMO_CONFIGS: Record<PipelineKind, Record<string, unknown>> = {
   },
 };
 
+/**
+ * On the user's own data the demo cannot know what MAE to expect: the gate and the criteria
+ * ask the model to beat the last-10 average computed in the same run instead.
+ */
+export const USER_DATA_GATE = 'vs_baseline_mae_delta<0';
+export const USER_DATA_CRITERIA = {
+  criteria: [
+    { metric: 'vs_baseline_mae_delta', max: 0, description: 'beats the last-10 average on the same rows' },
+    { metric: 'n_folds', min: 3, description: 'validated on at least 3 walk-forward folds' },
+    { artifact: 'validation_predictions.csv', description: 'the walk-forward predictions are on the run' },
+  ],
+};
+
 /** Production criteria of the demo (what a criteria file would hold). */
 export const DEMO_CRITERIA = {
   criteria: [
@@ -130,10 +143,11 @@ async function promoteBest(
   registry: ModelRegistry,
   name: string,
   runs: PipelineResult[],
+  criteriaObject: unknown,
 ): Promise<{ actions: string[]; evaluations: EvaluationReport[] }> {
   const actions: string[] = [];
   const evaluations: EvaluationReport[] = [];
-  const criteria = criteriaFromObject(DEMO_CRITERIA, 'demo criteria');
+  const criteria = criteriaFromObject(criteriaObject, 'demo criteria');
   for (const r of runs) {
     const reg = r.registration;
     if (!reg) continue;
@@ -202,9 +216,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       tty: options.tty ?? null,
       ...(options.out ? { out: options.out } : {}),
     };
+    const registryConfig = { model_name: name, ...(options.dataDir ? { gate: USER_DATA_GATE } : {}) };
     const config = (kind: PipelineKind, more: Record<string, unknown> = {}) =>
       merge(
-        merge(merge(DEMO_CONFIGS[kind], { seed, registry: { model_name: name } }), more),
+        merge(merge(DEMO_CONFIGS[kind], { seed, registry: registryConfig }), more),
         options.configs?.[kind],
       );
     options.out?.(`demo: dataset ${datasetDir}; tracking ${trackingUri}`);
@@ -212,7 +227,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const two = await runPipeline('two-stage', config('two-stage'), ctx);
     const val = await runPipeline('validate', config('validate', { baseline_run: walk.runId }), ctx);
     const registry = new ModelRegistry(store);
-    const { actions, evaluations } = await promoteBest(registry, name, [walk, two]);
+    const { actions, evaluations } = await promoteBest(
+      registry,
+      name,
+      [walk, two],
+      options.dataDir ? USER_DATA_CRITERIA : DEMO_CRITERIA,
+    );
     for (const e of evaluations) {
       await store.setTag(e.runId, { key: 'production_ready', value: String(e.passed) });
     }
