@@ -300,53 +300,81 @@ function maeOnFolds(res: WalkForwardResult, folds: number[]): { mae: number; row
 }
 
 // ── closing-note figures ────────────────────────────────────────────────────────────────
+/**
+ * Model vs last-10 on every game of a player with ≥ 1 prior game, and model vs the closing
+ * line on the games with a line of players with ≥ 5 prior games. `season`: history counted
+ * within the season (last-10 keyed by player + season; the issue's 6.128 and 6.175 use this);
+ * `career`: over every earlier season too.
+ */
 function report(res: WalkForwardResult, fm: FeatureMatrix, consensus: ConsensusLines | undefined) {
   const { valStart, valEnd, pred } = res;
   const actual = fm.target;
-  const l10 = lastNAverage(fm.keys.playerId, fm.target, 10);
-  // earlier games of the player (all seasons), for the ≥ 1 and ≥ 5 prior-game filters
-  const prior = new Int32Array(fm.nRows);
-  const seen = new Map<number, number>();
-  for (let r = 0; r < fm.nRows; r++) {
-    const p = fm.keys.playerId[r]!;
-    const k = seen.get(p) ?? 0;
-    prior[r] = k;
-    seen.set(p, k + 1);
-  }
-  let n1 = 0;
-  let modelAbs1 = 0;
-  let l10Abs = 0;
-  for (let r = valStart; r < valEnd; r++) {
-    if (prior[r]! < 1) continue;
-    n1++;
-    modelAbs1 += Math.abs(pred[r - valStart]! - actual[r]!);
-    l10Abs += Math.abs(l10[r]! - actual[r]!);
-  }
-  const out: Record<string, number> = {
-    report_rows_prior1: n1,
-    report_model_mae: round(modelAbs1 / n1),
-    report_last10_mae: round(l10Abs / n1),
+  const lines = consensus ? linesForRows(fm, consensus) : null;
+  const out: Record<string, number> = {};
+  const scopes = {
+    season: Int32Array.from(fm.keys.playerId, (p, r) => p * 100 + (fm.keys.season[r]! % 100)),
+    career: fm.keys.playerId,
   };
-  if (consensus) {
-    const lines = linesForRows(fm, consensus);
-    let n5 = 0;
-    let modelAbs5 = 0;
-    let lineAbs = 0;
-    for (let r = valStart; r < valEnd; r++) {
-      const l = lines.line[r]!;
-      if (Number.isNaN(l) || prior[r]! < 5) continue;
-      n5++;
-      modelAbs5 += Math.abs(pred[r - valStart]! - actual[r]!);
-      lineAbs += Math.abs(l - actual[r]!);
+  for (const [scope, group] of Object.entries(scopes)) {
+    const l10 = lastNAverage(group, actual, 10);
+    const prior = new Int32Array(fm.nRows);
+    const seen = new Map<number, number>();
+    for (let r = 0; r < fm.nRows; r++) {
+      const k = seen.get(group[r]!) ?? 0;
+      prior[r] = k;
+      seen.set(group[r]!, k + 1);
     }
-    out.report_rows_with_line = n5;
-    out.report_model_mae_lined = round(modelAbs5 / n5);
-    out.report_line_mae = round(lineAbs / n5);
+    const acc = { n1: 0, model1: 0, l10: 0, n5: 0, model5: 0, line: 0 };
+    for (let r = valStart; r < valEnd; r++) {
+      const e = Math.abs(pred[r - valStart]! - actual[r]!);
+      if (prior[r]! >= 1) {
+        acc.n1++;
+        acc.model1 += e;
+        acc.l10 += Math.abs(l10[r]! - actual[r]!);
+      }
+      const l = lines ? lines.line[r]! : Number.NaN;
+      if (!Number.isNaN(l) && prior[r]! >= 5) {
+        acc.n5++;
+        acc.model5 += e;
+        acc.line += Math.abs(l - actual[r]!);
+      }
+    }
+    out[`report_${scope}_rows_prior1`] = acc.n1;
+    out[`report_${scope}_model_mae`] = round(acc.model1 / acc.n1);
+    out[`report_${scope}_last10_mae`] = round(acc.l10 / acc.n1);
+    if (lines) {
+      out[`report_${scope}_rows_with_line`] = acc.n5;
+      out[`report_${scope}_model_mae_lined`] = round(acc.model5 / acc.n5);
+      out[`report_${scope}_line_mae`] = round(acc.line / acc.n5);
+    }
   }
   return out;
 }
 
+/** The predictions as CSV in bench/.results/walkforward/, to recompute figures without refitting. */
+function writePredictions(res: WalkForwardResult, fm: FeatureMatrix, file: string): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const rows = ['game_id,player_id,date,fold,actual,pred'];
+  for (let r = res.valStart; r < res.valEnd; r++) {
+    const i = r - res.valStart;
+    rows.push(
+      `${fm.keys.gameId[r]},${fm.keys.playerId[r]},${formatDay(fm.keys.date[r]!)},${res.foldOfRow[i]},${fm.target[r]},${res.pred[i]}`,
+    );
+  }
+  writeFileSync(file, `${rows.join('\n')}\n`);
+  log(`predictions: ${file}`);
+}
+
 const reportFigures = flag('--report') ? report(main.res, m, ds.consensus) : {};
+writePredictions(
+  main.res,
+  m,
+  path.join(
+    root,
+    'bench/.results/walkforward',
+    `predictions_${fullSeason ? 'season' : `days${days.length}`}_${strategyName}.csv`,
+  ),
+);
 if (flag('--report')) log(`report: ${JSON.stringify(reportFigures)}`);
 
 const line = {
