@@ -145,6 +145,8 @@ const validateSchema = z.strictObject({
   model: gbdt.prefault({}),
   /** The run to compare against (its val_mae); null = the last-10 average in the same run. */
   baseline_run: z.string().min(1).nullable().default(null),
+  /** Write the quality report (`validation_report.md` and its plots) and log it on the run. */
+  report: z.boolean().default(false),
 });
 
 export type WalkForwardConfig = z.output<typeof walkForwardSchema>;

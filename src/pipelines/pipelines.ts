@@ -42,6 +42,7 @@ import {
   type LoadedData,
   loadData,
   predictionRowsStep,
+  reportStep,
   twoStageWalkForwardStep,
   type ValidationWindow,
   validationWindow,
@@ -71,6 +72,8 @@ export interface PipelineResult {
   metrics: Record<string, number>;
   /** The registration (null when not asked). */
   registration: RegisterResult | null;
+  /** The quality report's Markdown (`validate` with `report: true`), also logged on the run. */
+  report: string | null;
   seconds: number;
 }
 
@@ -357,6 +360,14 @@ export async function runPipeline(
       await logInputs(t, p);
       const wf = await runner.step('walk-forward', (progress) => p.plan.walkForward(p.f, w, progress));
       const v = await logValidation(t, p, runner, wf);
+      let report: string | null = null;
+      if (p.cfg.pipeline === 'validate' && p.cfg.report) {
+        const r = await runner.step('report', () =>
+          reportStep(p.f, p.data.ds, wf, v.cal, `${t.runName}: ${p.f.set.name}, ${validation}`),
+        );
+        await t.logQualityReport(r);
+        report = r.markdown;
+      }
       const registration = await logFinalModel(t, p, runner, wf, v);
       t.logMetrics(runner.timingMetrics());
       return {
@@ -365,6 +376,7 @@ export async function runPipeline(
         experimentId: t.experimentId,
         metrics: { ...t.metrics },
         registration,
+        report,
         seconds: (performance.now() - t0) / 1000,
       };
     },

@@ -21,6 +21,7 @@ import {
   type FeatureSet,
   getFeatureSet,
   linesForRows,
+  quotesForRows,
 } from '../features/index.js';
 import {
   fitIsotonic,
@@ -28,6 +29,7 @@ import {
   type GbdtParamsInput,
   type IsotonicRegression,
   lastNAverage,
+  seasonToDateAverage,
   sliceRows,
   type TwoStageModel,
   type TwoStageParams,
@@ -43,6 +45,7 @@ import {
 import {
   bootstrapRoi,
   type FoldResult,
+  qualityReport,
   type RegressionMetrics,
   regressionMetrics,
   runWalkForward,
@@ -330,12 +333,21 @@ export function priorGames(playerId: Int32Array): Int32Array {
   return out;
 }
 
+/**
+ * Betting figures of the bets on `rows` (null: every row). The ROI interval resamples game
+ * dates, not single bets (bets on one night are correlated); closing-line value is the line's
+ * move in the bet's favour between the bet (first snapshot) and the close, in points.
+ */
 function bettingSummary(
   bets: ReturnType<typeof simulateBets>,
   rows: readonly number[] | null,
   opts: { minEdge: number; seed: number; iterations: number },
+  market: { date: ArrayLike<number>; line: ArrayLike<number>; closeLine: ArrayLike<number> },
 ): BettingSummary {
   const profits: number[] = [];
+  const dates: number[] = [];
+  let clvSum = 0;
+  let clvN = 0;
   const idx = rows ?? Array.from({ length: bets.side.length }, (_, i) => i);
   let wins = 0;
   let losses = 0;
@@ -346,13 +358,20 @@ function bettingSummary(
     if (bets.side[i] === 0) continue;
     const p = bets.rowProfit[i]!;
     profits.push(p);
+    dates.push(market.date[i]!);
+    const close = market.closeLine[i]!;
+    if (!Number.isNaN(close)) {
+      clvSum += bets.side[i] === 1 ? close - market.line[i]! : market.line[i]! - close;
+      clvN++;
+    }
     if (bets.side[i] === 1) nOver++;
     else nUnder++;
     if (p > 0) wins++;
     else if (p < 0) losses++;
     else pushes++;
   }
-  const ci = bootstrapRoi(profits, { seed: opts.seed, iterations: opts.iterations });
+  const ci = bootstrapRoi(profits, { seed: opts.seed, iterations: opts.iterations, clusters: dates });
+  const clv = clvN > 0 ? { clv: clvSum / clvN } : {};
   const profit = profits.reduce((a, b) => a + b, 0);
   if (rows === null) {
     return {
@@ -369,6 +388,7 @@ function bettingSummary(
       break_even_win_rate: bets.break_even_win_rate,
       roi_ci_low: ci.low,
       roi_ci_high: ci.high,
+      ...clv,
       min_edge: opts.minEdge,
     };
   }
@@ -394,6 +414,7 @@ function bettingSummary(
     break_even_win_rate: Number.NaN,
     roi_ci_low: ci.low,
     roi_ci_high: ci.high,
+    ...clv,
     min_edge: opts.minEdge,
   };
 }
@@ -401,8 +422,8 @@ function bettingSummary(
 /**
  * Validation metrics of out-of-fold predictions: overall, the last-10 baseline on the same
  * rows, the subsets a report compares on (players with ≥ 1 prior game; rows with a line and
- * ≥ 5 prior games, against the line's own MAE), and a betting simulation at the best price
- * per side of the consensus lines.
+ * ≥ 5 prior games, against the line's own MAE), and a betting simulation at real quotes: the
+ * consensus line (a line books quoted) at the best price among the books quoting it.
  */
 export function evaluateStep(
   f: Features,
@@ -428,8 +449,13 @@ export function evaluateStep(
   const empty = new Float32Array(n).fill(Number.NaN);
   const lines = ds.consensus
     ? linesForRows(f.m, ds.consensus)
-    : { line: empty, overOdds: empty, underOdds: empty };
+    : { line: empty, overOdds: empty, underOdds: empty, closeLine: empty };
   const line = lines.line.subarray(valStart, valEnd);
+  const market = {
+    date: f.m.keys.date.subarray(valStart, valEnd),
+    line,
+    closeLine: lines.closeLine.subarray(valStart, valEnd),
+  };
   const overOdds = lines.overOdds.subarray(valStart, valEnd);
   const underOdds = lines.underOdds.subarray(valStart, valEnd);
   const prior1: number[] = [];
@@ -443,7 +469,7 @@ export function evaluateStep(
     }
   }
   const bets = simulateBets({ pred, actual, line, overOdds, underOdds, minEdge: opts.minEdge });
-  const betting = lined.length > 0 ? bettingSummary(bets, null, opts) : null;
+  const betting = lined.length > 0 ? bettingSummary(bets, null, opts, market) : null;
   const extra: Record<string, number> = {
     baseline_l10_mae: baseline.mae,
     baseline_l10_rmse: baseline.rmse,
@@ -462,7 +488,7 @@ export function evaluateStep(
       line_mae_lined_prior5: maeOf(actual, line, linedPrior5),
       baseline_l10_mae_lined_prior5: maeOf(actual, baselinePred, linedPrior5),
     });
-    const b5 = bettingSummary(bets, linedPrior5, opts);
+    const b5 = bettingSummary(bets, linedPrior5, opts, market);
     Object.assign(extra, {
       prior5_n_bets: b5.n_bets,
       prior5_betting_win_rate: b5.win_rate,
@@ -638,4 +664,56 @@ export function predictionRowsStep(
     });
   }
   return rows;
+}
+
+// ── quality report ────────────────────────────────────────────────────────────────────
+
+/**
+ * The quality report of out-of-fold predictions (`propflow validate --report`): overall MAE
+ * against the last-10 and season-to-date averages, the line subset against the closing line,
+ * MAE by minutes and month, betting at real quotes by edge with date-clustered intervals and
+ * CLV, and the calibration of the pipeline's P(over). The residual spread for best-EV bets is
+ * the last-10 average's RMSE on the training rows (known before the validation starts).
+ */
+export function reportStep(f: Features, ds: Dataset, wf: WalkForwardOutput, cal: Calibration, title: string) {
+  const { valStart, valEnd, pred } = wf;
+  const l10 = lastNAverage(f.m.keys.playerId, f.y, 10);
+  const seasonKey = Array.from(
+    { length: f.m.nRows },
+    (_, i) => `${f.m.keys.playerId[i]}|${f.m.keys.season[i]}`,
+  );
+  const std = seasonToDateAverage(seasonKey, f.y);
+  let sq = 0;
+  let ns = 0;
+  for (let i = 0; i < valStart; i++) {
+    if (Number.isNaN(l10[i]!)) continue;
+    sq += (l10[i]! - f.y[i]!) ** 2;
+    ns++;
+  }
+  const keys = {
+    nRows: valEnd - valStart,
+    keys: {
+      gameId: f.m.keys.gameId.slice(valStart, valEnd),
+      playerId: f.m.keys.playerId.subarray(valStart, valEnd),
+    },
+  };
+  const cons = ds.consensus ? linesForRows(keys, ds.consensus) : undefined;
+  return qualityReport({
+    title,
+    date: f.m.keys.date.subarray(valStart, valEnd),
+    actual: f.y.subarray(valStart, valEnd),
+    pred,
+    minutes: f.minutes.subarray(valStart, valEnd),
+    priorGames: priorGames(f.m.keys.playerId).subarray(valStart, valEnd),
+    baselines: {
+      last_10_average: l10.subarray(valStart, valEnd),
+      season_average: std.subarray(valStart, valEnd),
+    },
+    sigma: ns > 0 ? Math.sqrt(sq / ns) : 8,
+    pOver: cal.pOver,
+    ...(ds.lines ? { quotes: quotesForRows(keys, ds.lines) } : {}),
+    ...(cons
+      ? { closeLine: cons.closeLine, line: cons.line, overOdds: cons.overOdds, underOdds: cons.underOdds }
+      : {}),
+  });
 }

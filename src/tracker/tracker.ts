@@ -14,7 +14,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { renderPng } from '../charts/index.js';
+import { type ChartSpec, renderPng } from '../charts/index.js';
 import type { DatasetVersion } from '../data/index.js';
 import { InvalidParameterError, NotFoundError } from '../errors.js';
 import { type FeatureLineage, type FeatureSet, featureLineage } from '../features/index.js';
@@ -470,6 +470,21 @@ export class StandardNBAPropsTracker {
       'reliability.png',
       await renderPng(reliabilitySpec(bins, { subtitle: subtitle ?? `run ${this.runName}` })),
     );
+  }
+
+  /**
+   * The quality report: `validation_report.md`, its tables as `validation_report_tables.json`
+   * and its plots as `report/<name>.png`.
+   */
+  async logQualityReport(report: {
+    markdown: string;
+    tables: Record<string, unknown>;
+    charts: Record<string, unknown>;
+  }): Promise<void> {
+    await this.run.logArtifact('validation_report.md', report.markdown);
+    await this.run.logDict('validation_report_tables.json', report.tables);
+    for (const [name, spec] of Object.entries(report.charts))
+      await this.run.logImage(`report/${name}.png`, await renderPng(spec as ChartSpec));
   }
 
   /** Any other JSON or CSV artifact. */

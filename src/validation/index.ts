@@ -14,15 +14,6 @@ export {
 export { type Fold, type WalkForwardOptions, walkForwardFolds } from './folds.js';
 export { type RegressionMetrics, regressionMetrics, type SegmentMetrics, segmentMetrics } from './metrics.js';
 export {
-  type FoldResult,
-  planWalkForward,
-  runWalkForward,
-  type WalkForwardPlan,
-  type WalkForwardResult,
-  type WalkForwardSpec,
-  type WalkForwardStrategy,
-} from './walkforward.js';
-export {
   choiceLabel,
   normalPOver,
   type QuoteBetInput,
@@ -32,3 +23,12 @@ export {
   simulateQuoteBets,
 } from './quotes.js';
 export { type QualityInputs, type QualityReport, qualityReport, type VegaLiteSpec } from './report.js';
+export {
+  type FoldResult,
+  planWalkForward,
+  runWalkForward,
+  type WalkForwardPlan,
+  type WalkForwardResult,
+  type WalkForwardSpec,
+  type WalkForwardStrategy,
+} from './walkforward.js';

@@ -232,6 +232,7 @@ function calibration(inp: QualityInputs) {
     const y = inp.actual[i]!;
     if (Number.isNaN(l) || Number.isNaN(inp.pred[i]!) || y === l) continue;
     const p = inp.pOver ? inp.pOver[i]! : normal(inp.pred[i]!, l);
+    if (Number.isNaN(p)) continue; // no probability for this row (e.g. no calibration history yet)
     const o = y > l ? 1 : 0;
     const b = bins[Math.min(9, Math.floor(p * 10))]!;
     b.n++;

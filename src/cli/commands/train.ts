@@ -23,6 +23,7 @@ export interface PipelineFlags {
   learningRate?: number;
   minEdge?: number;
   register?: boolean;
+  report?: boolean;
   gate?: string;
   modelName?: string;
   baselineRun?: string;
@@ -99,7 +100,11 @@ export function pipelineOptions(cmd: Command, kind: PipelineKind): Command {
   if (kind === 'validate') {
     cmd
       .option('--baseline-run <run-id>', 'the run to compare against (its val_mae); baseline_run')
-      .option('--register', 'also register the model (validation does not by default); registry.register');
+      .option('--register', 'also register the model (validation does not by default); registry.register')
+      .option(
+        '--report',
+        'write the quality report to validation_report.md (and log it with its plots on the run); report',
+      );
   } else {
     cmd.addOption(new Option('--no-register', 'do not register the model; registry.register = false'));
   }
@@ -123,6 +128,7 @@ export function overridesFromFlags(flags: PipelineFlags): Record<string, unknown
     'model.learning_rate': flags.learningRate,
     'betting.min_edge': flags.minEdge,
     'registry.register': flags.register,
+    report: flags.report,
     'registry.gate': flags.gate,
     'registry.model_name': flags.modelName,
     baseline_run: flags.baselineRun,
@@ -191,6 +197,7 @@ export async function runPipelineCommand(kind: PipelineKind, flags: PipelineFlag
       ...(flags.synthetic ? { synthetic: { seed: config.seed, seasons: flags.seasons ?? 2 } } : {}),
     };
     const r = await runPipeline(kind, config, ctx);
+    if (r.report !== null) (await import('node:fs')).writeFileSync('validation_report.md', r.report);
     if (flags.json) {
       printJson(
         {
@@ -199,12 +206,15 @@ export async function runPipelineCommand(kind: PipelineKind, flags: PipelineFlag
           experimentId: r.experimentId,
           metrics: r.metrics,
           registration: r.registration,
+          report: r.report,
           seconds: r.seconds,
         },
         { store: trackingUri },
       );
     } else {
       printPipelineResult(kind, r);
+      if (r.report !== null)
+        line(`  quality report: validation_report.md (also on the run, with its plots under report/)`);
       line(`  npx propflow server   # then open run ${r.runName} in the web UI`);
     }
     // a model the gate refused is a check that failed
