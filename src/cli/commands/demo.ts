@@ -83,6 +83,7 @@ export function define(program: Command): void {
       out(
         '  npx propflow server                         # MLflow-compatible API and web UI at http://127.0.0.1:5000',
       );
+      out(`  npx propflow runs show ${ids[0]}${uriFlag}   # params, metrics, fold summary, artifacts`);
       out(`  npx propflow runs compare ${ids[0]} ${ids[1]}${uriFlag}`);
       out(`  npx propflow registry history --name ${reg.name}${uriFlag}`);
       out('  npx propflow serve                          # serves the Production model for upcoming games');
