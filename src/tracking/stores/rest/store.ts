@@ -3,11 +3,13 @@
  * real MLflow tracking server or `propflow server`. Requests are built from the shared wire
  * module; artifacts go through the mlflow-artifacts proxy API.
  */
+import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import { InvalidParameterError, NotFoundError, PropflowError } from '../../../errors.js';
-import { normalizeArtifactPath } from '../../artifacts/local.js';
+import { LocalArtifactRepository, normalizeArtifactPath } from '../../artifacts/local.js';
 import type {
   DatasetInput,
   Experiment,
@@ -356,15 +358,32 @@ export class RestStore implements TrackingStore, LoggedModelStore {
 
   // ── artifacts ──────────────────────────────────────────────────────────────
 
+  private async runArtifactUri(runId: string): Promise<string> {
+    return this.artifactUris.get(runId) ?? (await this.getRun(runId)).info.artifactUri;
+  }
+
   private async runArtifactsBase(runId: string): Promise<string> {
-    const uri = this.artifactUris.get(runId) ?? (await this.getRun(runId)).info.artifactUri;
-    return artifactsBase(uri, `Run '${runId}'`);
+    return artifactsBase(await this.runArtifactUri(runId), `Run '${runId}'`);
+  }
+
+  /**
+   * The run's artifact folder on this machine when its location is a `file://` folder that
+   * exists here (a run logged into an embedded store that a server now fronts): read and
+   * written directly, as MLflow's own client does with file locations.
+   */
+  private async localArtifacts(runId: string): Promise<LocalArtifactRepository | null> {
+    const uri = await this.runArtifactUri(runId);
+    if (!uri.startsWith('file:')) return null;
+    const dir = fileURLToPath(uri);
+    return existsSync(dir) ? new LocalArtifactRepository(dir) : null;
   }
 
   async logArtifact(runId: string, artifactPath: string, content: Uint8Array | string): Promise<void> {
     const rel = normalizeArtifactPath(artifactPath);
     if (rel === '')
       throw new InvalidParameterError(`logArtifact: the artifact path for run '${runId}' is empty.`);
+    const local = await this.localArtifacts(runId);
+    if (local) return local.write(rel, content);
     const base = await this.runArtifactsBase(runId);
     await this.putArtifact(joinArtifactPath(base, rel), content);
   }
@@ -379,8 +398,14 @@ export class RestStore implements TrackingStore, LoggedModelStore {
     const info = await stat(localPath).catch(() => {
       throw new NotFoundError(`logArtifactsFrom: no file or folder at '${localPath}'.`);
     });
-    const base = await this.runArtifactsBase(runId);
+    const local = await this.localArtifacts(runId);
     artifactPath = normalizeArtifactPath(artifactPath);
+    if (local) {
+      // a folder's contents go under artifactPath, a file keeps its name there
+      const to = info.isFile() ? joinArtifactPath(artifactPath, path.basename(localPath)) : artifactPath;
+      return local.copyFrom(localPath, to);
+    }
+    const base = await this.runArtifactsBase(runId);
     if (info.isFile()) {
       await this.putArtifact(
         joinArtifactPath(base, artifactPath, path.basename(localPath)),
@@ -398,6 +423,8 @@ export class RestStore implements TrackingStore, LoggedModelStore {
   }
 
   async listArtifacts(runId: string, dir?: string): Promise<FileInfo[]> {
+    const local = await this.localArtifacts(runId);
+    if (local) return local.list(normalizeArtifactPath(dir));
     const base = await this.runArtifactsBase(runId);
     return this.listArtifactsAt(base, normalizeArtifactPath(dir));
   }
@@ -413,6 +440,8 @@ export class RestStore implements TrackingStore, LoggedModelStore {
   }
 
   async downloadArtifact(runId: string, artifactPath: string): Promise<Uint8Array> {
+    const local = await this.localArtifacts(runId);
+    if (local) return local.read(normalizeArtifactPath(artifactPath));
     const base = await this.runArtifactsBase(runId);
     return this.downloadAt(joinArtifactPath(base, normalizeArtifactPath(artifactPath)));
   }
