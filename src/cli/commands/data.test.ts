@@ -89,7 +89,7 @@ describe('propflow data', () => {
   it('errors: bad flags and bad files, nothing written', async () => {
     await expect(
       run('synth', '--seed', '-1', '--seasons', '1', '--out', path.join(dir, 'x')),
-    ).rejects.toThrow(/--seed must be an integer/);
+    ).rejects.toThrow(/--seed must be a whole number/);
     const bad = path.join(dir, 'semi.csv');
     writeFileSync(bad, 'A;B;C\n1;2;3\n');
     await expect(run('ingest', bad, '--out', path.join(dir, 'never'))).rejects.toThrow(/semicolon-separated/);

@@ -1,14 +1,5 @@
-import { type Command, InvalidArgumentError } from 'commander';
-
-function intArg(name: string, min: number, max: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max} (got '${value}').`);
-    }
-    return n;
-  };
-}
+import type { Command } from 'commander';
+import { intArg } from '../args.js';
 
 function line(s = ''): void {
   process.stdout.write(`${s}\n`);

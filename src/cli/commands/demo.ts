@@ -1,4 +1,5 @@
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
+import { intArg } from '../args.js';
 
 interface DemoFlags {
   seed: number;
@@ -6,18 +7,6 @@ interface DemoFlags {
   data?: string;
   trackingUri?: string;
   json?: boolean;
-}
-
-function intArg(name: string, min: number, max: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || n < min || n > max) {
-      throw new InvalidArgumentError(
-        `${name} must be a whole number from ${min} to ${max} (got '${value}').`,
-      );
-    }
-    return n;
-  };
 }
 
 /** `propflow demo`: the zero-setup path (`npm start`). */

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidParameterError } from '../../errors.js';
+import { stopOnSignals } from '../args.js';
 
 interface ServeFlags {
   model: string;
@@ -111,19 +112,5 @@ async function runServe(flags: ServeFlags): Promise<void> {
   out(`  watching:   the registry and the dataset every ${pollMs / 1000} s`);
   out(`  try:        ${running.curl}`);
   out(`  also:       curl -s ${running.url}/v1/model · ${running.url}/health · ${running.url}/metrics`);
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write(`${signal}: finishing in-flight requests and shutting down…\n`);
-    running.close().then(
-      () => process.stderr.write('stopped.\n'),
-      (err: unknown) => {
-        process.stderr.write(`error while stopping: ${(err as Error).message}\n`);
-        process.exitCode = 1;
-      },
-    );
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  stopOnSignals(running);
 }

@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import { MLFLOW_COMPATIBLE_VERSION, PROPFLOW_VERSION, SERVER_SETTINGS } from '../../config.js';
 
 import { InvalidParameterError } from '../../errors.js';
+import { stopOnSignals } from '../args.js';
 
 interface ServerFlags {
   backendStoreUri: string;
@@ -166,22 +167,4 @@ function printBanner(
     `  web UI:        ${server.url}/`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-}
-
-function stopOnSignals(server: { close(): Promise<void> }): void {
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write(`${signal}: finishing in-flight requests and shutting down…\n`);
-    server.close().then(
-      () => process.stderr.write('stopped.\n'),
-      (err: unknown) => {
-        process.stderr.write(`error while stopping: ${(err as Error).message}\n`);
-        process.exitCode = 1;
-      },
-    );
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
 }

@@ -1,5 +1,6 @@
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import type { PipelineKind, PipelineResult } from '../../pipelines/index.js';
+import { intArg, numArg } from '../args.js';
 import { TRACKING_URI_HELP } from '../output.js';
 
 /** Flags every pipeline command takes; each maps to a config key or to the data source. */
@@ -28,27 +29,6 @@ export interface PipelineFlags {
   modelName?: string;
   baselineRun?: string;
   json?: boolean;
-}
-
-function intArg(name: string, min: number, max: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || n < min || n > max) {
-      throw new InvalidArgumentError(
-        `${name} must be a whole number from ${min} to ${max} (got '${value}').`,
-      );
-    }
-    return n;
-  };
-}
-
-function numArg(name: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n))
-      throw new InvalidArgumentError(`${name} must be a number (got '${value}').`);
-    return n;
-  };
 }
 
 /** Declare the shared pipeline flags on a command. */
