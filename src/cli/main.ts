@@ -6,7 +6,14 @@
  */
 import { Command, type Option } from 'commander';
 import { PROPFLOW_VERSION } from '../config.js';
-import { EXIT_CODES_HELP, errorJson, exitCodeFor, formatError, printJson } from './output.js';
+import {
+  EXIT_CODES_HELP,
+  errorJson,
+  exitCodeFor,
+  formatError,
+  guardStdoutPipe,
+  printJson,
+} from './output.js';
 
 /** The command files, each adding its commands to the program. */
 const COMMANDS: ReadonlyArray<() => Promise<{ define(program: Command): void }>> = [
@@ -82,6 +89,7 @@ function rewriteHelp(argv: string[]): string[] {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  guardStdoutPipe(); // help and output piped into `head` end quietly
   const json = argv.slice(2).includes('--json');
   const program = await buildProgram({ json });
   try {

@@ -141,14 +141,18 @@ export function printJson(value: unknown, options: { store?: string } = {}): voi
 
 let pipeGuard = false;
 
+/** A reader that stops early (`propflow … | head -1`) is not an error: stdout's EPIPE is ignored. */
+export function guardStdoutPipe(): void {
+  if (pipeGuard) return;
+  pipeGuard = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+}
+
 /** Print a line on stdout; a reader that stops early (`| head -1`) is not an error. */
 export function out(text = ''): void {
-  if (!pipeGuard) {
-    pipeGuard = true;
-    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EPIPE') throw err;
-    });
-  }
+  guardStdoutPipe();
   process.stdout.write(`${text}\n`);
 }
 

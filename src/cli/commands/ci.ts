@@ -35,7 +35,13 @@ export function define(program: Command): void {
   const ci = program
     .command('ci')
     .description('the CI/CD workflow steps: train, gate (register, evaluate, Staging), summary, promote');
+  trainCommand(ci);
+  gateCommand(ci);
+  summaryCommand(ci);
+  promoteCommand(ci);
+}
 
+function trainCommand(ci: Command): void {
   common(
     ci
       .command('train')
@@ -55,7 +61,9 @@ export function define(program: Command): void {
       await finish(outcome, flags, uri);
     });
   });
+}
 
+function gateCommand(ci: Command): void {
   common(
     ci
       .command('gate')
@@ -82,7 +90,9 @@ export function define(program: Command): void {
       await finish(outcome, flags, uri);
     });
   });
+}
 
+function summaryCommand(ci: Command): void {
   common(
     ci
       .command('summary')
@@ -102,7 +112,9 @@ export function define(program: Command): void {
       } else out(outcome.markdown);
     });
   });
+}
 
+function promoteCommand(ci: Command): void {
   common(
     ci
       .command('promote')
