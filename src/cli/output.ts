@@ -1,5 +1,5 @@
 /**
- * The conventions every propflow command follows, as helpers (see docs/notes/hardening.md,
+ * The conventions every propflow command follows, as helpers (see docs/commands.md,
  * "Writing a command"):
  *
  * - exit codes: `EXIT` (0 success, 2 usage or input error, 3 a check that failed, 1 anything
