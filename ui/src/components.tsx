@@ -1,8 +1,7 @@
 /** Shared pieces: charts (vega-embed), loading/error states, a reason dialog. */
 import { type ReactNode, useEffect, useRef, useState } from 'react';
 import type { Result } from 'vega-embed';
-import type { ChartSpec } from '../../src/charts/theme.js';
-import { withTheme } from '../../src/charts/theme.js';
+import { type ChartSpec, withTheme } from '../../src/charts/specs.js';
 import { ApiError } from './api.js';
 
 /** A vega-lite chart drawn as SVG (so tests and screen readers can see its marks). */

@@ -1,5 +1,5 @@
 /** Fold series of a run from its metric histories (`fold_mae`, `fold_date`, `fold_n_predictions`). */
-import { type FoldPoint, foldPointsFromHistories } from '../../src/charts/folds.js';
+import { type FoldPoint, foldPointsFromHistories } from '../../src/charts/specs.js';
 import { api } from './api.js';
 
 export async function loadFolds(runId: string): Promise<FoldPoint[]> {

@@ -5,7 +5,7 @@
  * with an only-differences toggle. Nothing is recomputed here.
  */
 import { useMemo, useState } from 'react';
-import { foldMaeSpec } from '../../../src/charts/folds.js';
+import { foldMaeSpec } from '../../../src/charts/specs.js';
 import { api, type Comparison, formatValue, type RunPair } from '../api.js';
 import { Chart, ErrorBox, Loading, useLoad } from '../components.js';
 import { Link } from '../router.js';

@@ -4,7 +4,7 @@
  * `live_mae` rolling, `live_mae_day`, `live_n_games`, `val_mae`).
  */
 import { useMemo } from 'react';
-import { type MonitoringPoint, monitoringSpec, yyyymmddToIso } from '../../../src/charts/folds.js';
+import { type MonitoringPoint, monitoringSpec, yyyymmddToIso } from '../../../src/charts/specs.js';
 import { ApiError, api, type Run, tagsOf } from '../api.js';
 import { Chart, ErrorBox, Loading, useLoad } from '../components.js';
 import { Link } from '../router.js';

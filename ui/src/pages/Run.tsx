@@ -1,6 +1,6 @@
 /** One run: params, metrics, tags, dataset inputs, the fold MAE chart, artifacts with previews. */
 import { useMemo, useState } from 'react';
-import { foldMaeSpec } from '../../../src/charts/folds.js';
+import { foldMaeSpec } from '../../../src/charts/specs.js';
 import { api, type FileInfo, formatTime, formatValue, num, type Run, sqlString, tagsOf } from '../api.js';
 import { Chart, ErrorBox, Loading, useLoad } from '../components.js';
 import { loadFolds } from '../folds.js';
