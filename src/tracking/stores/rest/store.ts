@@ -358,34 +358,28 @@ export class RestStore implements TrackingStore, LoggedModelStore {
 
   // ── artifacts ──────────────────────────────────────────────────────────────
 
-  private async runArtifactUri(runId: string): Promise<string> {
-    return this.artifactUris.get(runId) ?? (await this.getRun(runId)).info.artifactUri;
-  }
-
-  private async runArtifactsBase(runId: string): Promise<string> {
-    return artifactsBase(await this.runArtifactUri(runId), `Run '${runId}'`);
-  }
-
   /**
-   * The run's artifact folder on this machine when its location is a `file://` folder that
-   * exists here (a run logged into an embedded store that a server now fronts): read and
-   * written directly, as MLflow's own client does with file locations.
+   * Where a run's artifacts are: below the server's mlflow-artifacts root, or, when its
+   * location is a `file://` folder that exists on this machine (a run logged into an embedded
+   * store that a server now fronts), that folder, read and written directly as MLflow's own
+   * client does with file locations.
    */
-  private async localArtifacts(runId: string): Promise<LocalArtifactRepository | null> {
-    const uri = await this.runArtifactUri(runId);
-    if (!uri.startsWith('file:')) return null;
-    const dir = fileURLToPath(uri);
-    return existsSync(dir) ? new LocalArtifactRepository(dir) : null;
+  private async runArtifacts(runId: string): Promise<{ local: LocalArtifactRepository } | { base: string }> {
+    const uri = this.artifactUris.get(runId) ?? (await this.getRun(runId)).info.artifactUri;
+    if (uri.startsWith('file:')) {
+      const dir = fileURLToPath(uri);
+      if (existsSync(dir)) return { local: new LocalArtifactRepository(dir) };
+    }
+    return { base: artifactsBase(uri, `Run '${runId}'`) };
   }
 
   async logArtifact(runId: string, artifactPath: string, content: Uint8Array | string): Promise<void> {
     const rel = normalizeArtifactPath(artifactPath);
     if (rel === '')
       throw new InvalidParameterError(`logArtifact: the artifact path for run '${runId}' is empty.`);
-    const local = await this.localArtifacts(runId);
-    if (local) return local.write(rel, content);
-    const base = await this.runArtifactsBase(runId);
-    await this.putArtifact(joinArtifactPath(base, rel), content);
+    const at = await this.runArtifacts(runId);
+    if ('local' in at) return at.local.write(rel, content);
+    await this.putArtifact(joinArtifactPath(at.base, rel), content);
   }
 
   private async putArtifact(fullPath: string, content: Uint8Array | string): Promise<void> {
@@ -398,14 +392,14 @@ export class RestStore implements TrackingStore, LoggedModelStore {
     const info = await stat(localPath).catch(() => {
       throw new NotFoundError(`logArtifactsFrom: no file or folder at '${localPath}'.`);
     });
-    const local = await this.localArtifacts(runId);
+    const at = await this.runArtifacts(runId);
     artifactPath = normalizeArtifactPath(artifactPath);
-    if (local) {
+    if ('local' in at) {
       // a folder's contents go under artifactPath, a file keeps its name there
       const to = info.isFile() ? joinArtifactPath(artifactPath, path.basename(localPath)) : artifactPath;
-      return local.copyFrom(localPath, to);
+      return at.local.copyFrom(localPath, to);
     }
-    const base = await this.runArtifactsBase(runId);
+    const { base } = at;
     if (info.isFile()) {
       await this.putArtifact(
         joinArtifactPath(base, artifactPath, path.basename(localPath)),
@@ -423,10 +417,9 @@ export class RestStore implements TrackingStore, LoggedModelStore {
   }
 
   async listArtifacts(runId: string, dir?: string): Promise<FileInfo[]> {
-    const local = await this.localArtifacts(runId);
-    if (local) return local.list(normalizeArtifactPath(dir));
-    const base = await this.runArtifactsBase(runId);
-    return this.listArtifactsAt(base, normalizeArtifactPath(dir));
+    const at = await this.runArtifacts(runId);
+    if ('local' in at) return at.local.list(normalizeArtifactPath(dir));
+    return this.listArtifactsAt(at.base, normalizeArtifactPath(dir));
   }
 
   private async listArtifactsAt(base: string, rel: string): Promise<FileInfo[]> {
@@ -440,10 +433,9 @@ export class RestStore implements TrackingStore, LoggedModelStore {
   }
 
   async downloadArtifact(runId: string, artifactPath: string): Promise<Uint8Array> {
-    const local = await this.localArtifacts(runId);
-    if (local) return local.read(normalizeArtifactPath(artifactPath));
-    const base = await this.runArtifactsBase(runId);
-    return this.downloadAt(joinArtifactPath(base, normalizeArtifactPath(artifactPath)));
+    const at = await this.runArtifacts(runId);
+    if ('local' in at) return at.local.read(normalizeArtifactPath(artifactPath));
+    return this.downloadAt(joinArtifactPath(at.base, normalizeArtifactPath(artifactPath)));
   }
 
   private async downloadAt(fullPath: string): Promise<Uint8Array> {
