@@ -18,11 +18,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { seasonOfDay } from '../src/data/index.js';
-import { prepareUpcomingFeatures } from '../src/features/index.js';
 import { ModelRegistry } from '../src/registry/index.js';
 import {
   loadServedModel,
   loadServingData,
+  makeSnapshot,
   PredictionRecorder,
   parseRequest,
   predictGames,
@@ -147,7 +147,7 @@ try {
 
   // in-process cost of one single-game request's work (parse + features + model + calibration)
   const served = await loadServedModel(world.store, await world.store.getModelVersion('NBAPropsModel', v1));
-  const snap = { model: served, data, features: prepareUpcomingFeatures(data.players, served.featureSet) };
+  const snap = makeSnapshot(served, data);
   const parsed = games.slice(0, 500).map((g) => JSON.parse(g) as unknown);
   for (const b of parsed) predictGames(snap, parseRequest(b, data));
   const tp = performance.now();

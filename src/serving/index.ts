@@ -25,6 +25,7 @@ export {
   type GamePrediction,
   type GameRequest,
   MAX_GAMES,
+  makeSnapshot,
   type Problem,
   parseRequest,
   predictGames,

@@ -5,7 +5,7 @@
  */
 import { formatDay, parseIsoDay, seasonOfDay } from '../data/index.js';
 import { PropflowError } from '../errors.js';
-import type { FeatureMatrix, GameKeys } from '../features/index.js';
+import { type FeatureMatrix, type GameKeys, prepareUpcomingFeatures } from '../features/index.js';
 import type { ServingData } from './data.js';
 import { predictPra, type ServedModel } from './model.js';
 
@@ -18,11 +18,22 @@ export interface Snapshot {
   readonly data: ServingData;
   /** The feature code of the model's feature set over `data`, history prepared once. */
   readonly features: (games: GameKeys, options?: { inactive?: Iterable<number> }) => FeatureMatrix;
+  /** Whether the model's features read teammates' availability (games' inactive lists matter). */
+  readonly availability: boolean;
 }
 
 /** Whether a feature set reads teammates' availability (then a game's `inactive` list changes its features). */
 export function usesAvailability(set: { features: ReadonlyArray<{ transform: string }> }): boolean {
   return set.features.some((f) => f.transform.startsWith('avail_'));
+}
+
+/** One model version over one history (`features`: that history prepared for the model's feature set). */
+export function makeSnapshot(
+  model: ServedModel,
+  data: ServingData,
+  features: Snapshot['features'] = prepareUpcomingFeatures(data.players, model.featureSet),
+): Snapshot {
+  return Object.freeze({ model, data, features, availability: usesAvailability(model.featureSet) });
 }
 
 /** Indices of the games grouped by their inactive list: each group's features see its own list. */
@@ -198,9 +209,7 @@ export function parseRequest(body: unknown, data: ServingData): GameRequest[] {
 /** Predict checked games with one snapshot; answers come back in request order. */
 export function predictGames(snap: Snapshot, games: readonly GameRequest[]): GamePrediction[] {
   const n = games.length;
-  const groups = usesAvailability(snap.model.featureSet)
-    ? groupByInactive(games)
-    : new Map([['', games.map((_, i) => i)]]);
+  const groups = snap.availability ? groupByInactive(games) : new Map([['', games.map((_, i) => i)]]);
   const predOf = new Float64Array(n);
   for (const [key, idx] of groups) {
     const keys: GameKeys = {

@@ -22,11 +22,11 @@ import { loadServedModel, type ServedModel } from './model.js';
 import { type Log, type MonitorReport, runMonitoring } from './monitor.js';
 import {
   MAX_GAMES,
+  makeSnapshot,
   parseRequest,
   predictGames,
   RequestError,
   type Snapshot,
-  usesAvailability,
 } from './predict.js';
 import type { PredictionRecorder } from './recorder.js';
 import type { DegradationRule } from './rule.js';
@@ -142,7 +142,7 @@ export class PredictionService {
     const model = await loadServedModel(options.store, v);
     const dir = options.dataDir ?? s.datasetDirOf(model);
     const data = loadServingData(dir);
-    s.snapshot = s.makeSnapshot(model, data);
+    s.snapshot = s.snapshotFor(model, data);
     s.setModelGauges(null, model);
     s.metrics.historyEnd.set(Number(formatDay(data.historyEnd).replaceAll('-', '')));
     if ((options.pollMs ?? 2000) > 0) s.schedule();
@@ -164,7 +164,7 @@ export class PredictionService {
     return model.datasetDir;
   }
 
-  private makeSnapshot(model: ServedModel, data: ServingData): Snapshot {
+  private snapshotFor(model: ServedModel, data: ServingData): Snapshot {
     const key = `${data.stamp}|${data.version.hash}|${JSON.stringify(model.featureSet)}`;
     let features = this.featureCache.get(key);
     if (!features) {
@@ -174,7 +174,7 @@ export class PredictionService {
         if (!k.startsWith(`${data.stamp}|`)) this.featureCache.delete(k);
       this.featureCache.set(key, features);
     }
-    return Object.freeze({ model, data, features });
+    return makeSnapshot(model, data, features);
   }
 
   private setModelGauges(old: ServedModel | null, next: ServedModel): void {
@@ -234,7 +234,7 @@ export class PredictionService {
     let next: Snapshot;
     try {
       const model = await loadServedModel(this.options.store, v);
-      next = this.makeSnapshot(model, this.snapshot.data);
+      next = this.snapshotFor(model, this.snapshot.data);
       // the new version must answer the request the start-up line shows before it takes traffic
       predictGames(next, [this.probeGame(next.data)]);
     } catch (err) {
@@ -297,7 +297,7 @@ export class PredictionService {
       return false;
     }
     if (data.version.hash === cur.version.hash) return false;
-    this.snapshot = this.makeSnapshot(this.snapshot.model, data);
+    this.snapshot = this.snapshotFor(this.snapshot.model, data);
     this.metrics.datasetReloads.inc();
     this.metrics.historyEnd.set(Number(formatDay(data.historyEnd).replaceAll('-', '')));
     this.log(
@@ -407,8 +407,7 @@ export class PredictionService {
       );
       m.recorded.inc(predictions.length);
     }
-    const anyInactive =
-      !usesAvailability(s.model.featureSet) && games.some((g) => g.inactive && g.inactive.length > 0);
+    const anyInactive = !s.availability && games.some((g) => g.inactive && g.inactive.length > 0);
     return c.json({
       request_id: requestId,
       model: { name: s.model.name, version: s.model.version, run_id: s.model.runId },
