@@ -8,7 +8,13 @@
  */
 import type { ConsensusLines, PlayerGames } from '../data/index.js';
 import { InvalidParameterError } from '../errors.js';
-import { type ContextOptions, type GameContext, gameContext } from './context.js';
+import {
+  type ContextHistory,
+  type ContextOptions,
+  contextFor,
+  type GameContext,
+  prepareContext,
+} from './context.js';
 import type { FeatureDefinition, FeatureSet, Transform } from './definitions.js';
 
 /** What is known about a game before it is played: the schedule facts and who plays. */
@@ -522,14 +528,20 @@ function inputsOf(set: FeatureSet): Set<string> {
 
 /** The per-team and per-player history a feature set reads, built once per history. */
 interface PreparedHistory {
-  history: PlayerGames;
   th: TeamHistory;
   ph: PlayerHistory;
+  /** The context features' history (null when the set has none). */
+  context: ContextHistory | null;
 }
 
 function prepareHistory(history: PlayerGames, set: FeatureSet): PreparedHistory {
   const th = buildTeamHistory(history);
-  return { history, th, ph: buildPlayerHistory(history, inputsOf(set), th) };
+  const copts = contextOptions(set);
+  return {
+    th,
+    ph: buildPlayerHistory(history, inputsOf(set), th),
+    context: copts ? prepareContext(history, copts) : null,
+  };
 }
 
 function compute(
@@ -544,15 +556,14 @@ function compute(
 }
 
 function computePrepared(
-  { history, th, ph }: PreparedHistory,
+  { th, ph, context }: PreparedHistory,
   targets: GameKeys,
   set: FeatureSet,
   actual: { pra?: Float32Array; minutes?: Float32Array },
   inactive?: ReadonlySet<number>,
   lines?: ConsensusLines,
 ): FeatureMatrix {
-  const copts = contextOptions(set);
-  const ctx = copts ? gameContext(history, targets, copts, inactive) : null;
+  const ctx = context ? contextFor(context, targets, inactive) : null;
   const kernels = set.features.map((f) => compileKernel(f, ph, th, targets, ctx, lines));
   const order = sortByDate(targets);
   const n = targets.n;

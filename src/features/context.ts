@@ -107,7 +107,9 @@ function recent(s: Sorted, player: number, day: number, w: number) {
 }
 
 /** Each team's games in the history: dates ascending, with the players of each. */
-function teamGames(h: PlayerGames): Map<string, Array<{ date: number; players: number[] }>> {
+type TeamGames = Map<string, Array<{ date: number; players: number[] }>>;
+
+function teamGames(h: PlayerGames): TeamGames {
   const byKey = new Map<string, { team: string; date: number; players: number[] }>();
   for (let i = 0; i < h.n; i++) {
     const key = `${h.gameId[i]}|${h.team[i]}`;
@@ -156,7 +158,7 @@ function regulars(
 /** The availability columns of the targets' rows, game by game. */
 function availability(
   s: Sorted,
-  h: PlayerGames,
+  tg: TeamGames,
   t: GameKeys,
   o: ContextOptions,
   inactive: ReadonlySet<number> | undefined,
@@ -169,7 +171,6 @@ function availability(
     if (g) g.push(i);
     else groups.set(key, [i]);
   }
-  const tg = teamGames(h);
   for (const rows of groups.values()) {
     const day = t.date[rows[0]!]!;
     const team = t.team[rows[0]!]!;
@@ -209,9 +210,16 @@ function availability(
   }
 }
 
-/** Opponent PRA allowed to the role, season to date (see the module comment). */
-function oppRoleAllowed(s: Sorted, h: PlayerGames, t: GameKeys, o: ContextOptions, out: Float32Array): void {
-  // per defending team: its opponents' player-games in date order with their role then
+/** Per defending team, its opponents' player-games in date order: prefix sums of PRA and counts by role. */
+interface DefenseByRole {
+  date: Int32Array;
+  season: Int16Array;
+  sum: Float64Array[];
+  cnt: Float64Array[];
+}
+
+/** The opponents' player-games of every defending team with the player's role then (from the history only). */
+function defenseByRole(s: Sorted, h: PlayerGames, o: ContextOptions): Map<string, DefenseByRole> {
   const byDefense = new Map<string, Array<{ date: number; season: number; role: number; pra: number }>>();
   for (let i = 0; i < h.n; i++) {
     const r = recent(s, h.playerId[i]!, h.date[i]!, o.window);
@@ -225,10 +233,7 @@ function oppRoleAllowed(s: Sorted, h: PlayerGames, t: GameKeys, o: ContextOption
     });
     byDefense.set(h.opponent[i]!, list);
   }
-  const prefix = new Map<
-    string,
-    { date: Int32Array; season: Int16Array; sum: Float64Array[]; cnt: Float64Array[] }
-  >();
+  const prefix = new Map<string, DefenseByRole>();
   for (const [team, list] of byDefense) {
     list.sort((a, b) => a.date - b.date);
     const n = list.length;
@@ -246,6 +251,17 @@ function oppRoleAllowed(s: Sorted, h: PlayerGames, t: GameKeys, o: ContextOption
     });
     prefix.set(team, p);
   }
+  return prefix;
+}
+
+/** Opponent PRA allowed to the role, season to date (see the module comment). */
+function oppRoleAllowed(
+  s: Sorted,
+  prefix: Map<string, DefenseByRole>,
+  t: GameKeys,
+  o: ContextOptions,
+  out: Float32Array,
+): void {
   for (let i = 0; i < t.n; i++) {
     const p = prefix.get(t.opponent[i]!);
     const r = recent(s, t.playerId[i]!, t.date[i]!, o.window);
@@ -262,11 +278,26 @@ function oppRoleAllowed(s: Sorted, h: PlayerGames, t: GameKeys, o: ContextOption
   }
 }
 
-/** The context columns of every target row, from the history before each row's date. */
-export function gameContext(
+/** What the context features need from a history, built once per history (a service prepares it at load). */
+export interface ContextHistory {
+  options: ContextOptions;
+  sorted: Sorted;
+  teamGames: TeamGames;
+  defense: Map<string, DefenseByRole>;
+}
+
+export function prepareContext(
   history: PlayerGames,
-  targets: GameKeys,
   options: ContextOptions = DEFAULT_CONTEXT,
+): ContextHistory {
+  const sorted = sortHistory(history);
+  return { options, sorted, teamGames: teamGames(history), defense: defenseByRole(sorted, history, options) };
+}
+
+/** The context columns of the target rows from a prepared history. */
+export function contextFor(
+  prepared: ContextHistory,
+  targets: GameKeys,
   inactive?: ReadonlySet<number>,
 ): GameContext {
   const n = targets.n;
@@ -279,8 +310,18 @@ export function gameContext(
     usageShare: col(),
     oppPraAllowedRole: col(),
   };
-  const s = sortHistory(history);
-  availability(s, history, targets, options, inactive, out);
-  oppRoleAllowed(s, history, targets, options, out.oppPraAllowedRole);
+  const { options, sorted } = prepared;
+  availability(sorted, prepared.teamGames, targets, options, inactive, out);
+  oppRoleAllowed(sorted, prepared.defense, targets, options, out.oppPraAllowedRole);
   return out;
+}
+
+/** The context columns of every target row, from the history before each row's date. */
+export function gameContext(
+  history: PlayerGames,
+  targets: GameKeys,
+  options: ContextOptions = DEFAULT_CONTEXT,
+  inactive?: ReadonlySet<number>,
+): GameContext {
+  return contextFor(prepareContext(history, options), targets, inactive);
 }
