@@ -29,19 +29,13 @@ import {
   predictPra,
 } from '../src/serving/index.js';
 import { addVersion, makeWorld, promote, upcomingGames } from '../test/serving/fixture.js';
+import { positiveArg } from './lib/args.js';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
-  return value;
-}
-
-const seconds = arg('seconds', 20);
+const seconds = positiveArg('seconds', 20);
 /** `--profile DIR`: write a V8 CPU profile of the service there (for what dominates the latency). */
 const profileAt = process.argv.indexOf('--profile');
 const profileDir = profileAt >= 0 ? path.resolve(process.argv[profileAt + 1] ?? '.') : null;
-const clients = arg('clients', 16);
+const clients = positiveArg('clients', 16);
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(path.join(tmpdir(), 'pf-bench-serve-'));
 const say = (line: string) => process.stderr.write(`${line}\n`);

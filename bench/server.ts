@@ -10,17 +10,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { positiveIntArg } from './lib/args.js';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
-  return value;
-}
-
-const requests = arg('requests', 400);
-const batch = arg('batch', 1000);
-const clients = arg('clients', 8);
+const requests = positiveIntArg('requests', 400);
+const batch = positiveIntArg('batch', 1000);
+const clients = positiveIntArg('clients', 8);
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(path.join(tmpdir(), 'pf-bench-server-'));
 

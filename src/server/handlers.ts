@@ -149,64 +149,64 @@ export interface HandlerDeps {
   artifacts: ArtifactService;
 }
 
-export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
-  const logged = (what: string): LoggedModelStore => {
-    if (!isLoggedModelStore(store)) {
-      throw new PropflowError(
-        `${what}: this tracking store does not support MLflow 3 logged models.`,
-        'NOT_IMPLEMENTED',
-      );
-    }
-    return store;
-  };
-
-  /** Refuse locations that name the local file system outside the artifact root, or anything this server cannot serve. */
-  const checkLocation = async (location: string, what: string): Promise<void> => {
-    if (location === '') return;
-    if (location.includes('\0'))
-      throw new InvalidParameterError(`${what} '${location}' contains a NUL byte.`);
-    if (location.includes('\\') || /^[a-zA-Z]:/.test(location)) {
-      throw new InvalidParameterError(
-        `${what} '${location}' looks like a Windows path; use an mlflow-artifacts:/ location.`,
-      );
-    }
-    const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]+):/.exec(location)?.[1]?.toLowerCase();
-    if (scheme === 'mlflow-artifacts') {
-      mlflowArtifactsPath(location);
-      return;
-    }
-    if (scheme === 'runs' || scheme === 'models') {
-      const rest = location.slice(scheme.length + 1).replace(/^\/+/, '');
-      checkArtifactPath(rest.replace(/@/g, '_'), what);
-      return;
-    }
-    if (scheme === undefined || scheme === 'file') {
-      let local: string;
-      try {
-        local = scheme === 'file' ? fileURLToPath(location) : location;
-      } catch {
-        throw new InvalidParameterError(`${what} '${location}' is not a valid file URI.`);
-      }
-      const abs = path.resolve(artifacts.root, local);
-      if (!(await artifacts.containsLocal(abs))) {
-        throw new InvalidParameterError(
-          `${what} '${location}' points at the server's file system outside its artifact root; ` +
-            'use an mlflow-artifacts:/ location (or leave it empty for the default).',
-        );
-      }
-      return;
-    }
-    throw new InvalidParameterError(
-      `${what} '${location}' uses the '${scheme}' scheme, which this server does not serve; ` +
-        'use an mlflow-artifacts:/ location (or leave it empty for the default).',
+/** The store as a logged-model store, or a NOT_IMPLEMENTED error naming the endpoint `what`. */
+function loggedModels(store: TrackingStore, what: string): LoggedModelStore {
+  if (!isLoggedModelStore(store)) {
+    throw new PropflowError(
+      `${what}: this tracking store does not support MLflow 3 logged models.`,
+      'NOT_IMPLEMENTED',
     );
-  };
+  }
+  return store;
+}
 
+/** Refuse locations that name the local file system outside the artifact root, or anything this server cannot serve. */
+async function checkLocation(artifacts: ArtifactService, location: string, what: string): Promise<void> {
+  if (location === '') return;
+  if (location.includes('\0')) throw new InvalidParameterError(`${what} '${location}' contains a NUL byte.`);
+  if (location.includes('\\') || /^[a-zA-Z]:/.test(location)) {
+    throw new InvalidParameterError(
+      `${what} '${location}' looks like a Windows path; use an mlflow-artifacts:/ location.`,
+    );
+  }
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]+):/.exec(location)?.[1]?.toLowerCase();
+  if (scheme === 'mlflow-artifacts') {
+    mlflowArtifactsPath(location);
+    return;
+  }
+  if (scheme === 'runs' || scheme === 'models') {
+    const rest = location.slice(scheme.length + 1).replace(/^\/+/, '');
+    checkArtifactPath(rest.replace(/@/g, '_'), what);
+    return;
+  }
+  if (scheme === undefined || scheme === 'file') {
+    let local: string;
+    try {
+      local = scheme === 'file' ? fileURLToPath(location) : location;
+    } catch {
+      throw new InvalidParameterError(`${what} '${location}' is not a valid file URI.`);
+    }
+    const abs = path.resolve(artifacts.root, local);
+    if (!(await artifacts.containsLocal(abs))) {
+      throw new InvalidParameterError(
+        `${what} '${location}' points at the server's file system outside its artifact root; ` +
+          'use an mlflow-artifacts:/ location (or leave it empty for the default).',
+      );
+    }
+    return;
+  }
+  throw new InvalidParameterError(
+    `${what} '${location}' uses the '${scheme}' scheme, which this server does not serve; ` +
+      'use an mlflow-artifacts:/ location (or leave it empty for the default).',
+  );
+}
+
+/** MLflow experiments: create, read, search, rename, delete/restore, tags. */
+function experimentHandlers({ store, artifacts }: HandlerDeps) {
   return {
-    // ── experiments ──────────────────────────────────────────────────────────
     createExperiment: async (req) => {
       if (req.artifact_location !== undefined)
-        await checkLocation(req.artifact_location, 'Artifact location');
+        await checkLocation(artifacts, req.artifact_location, 'Artifact location');
       const id = await store.createExperiment(
         req.name,
         optional({ artifactLocation: req.artifact_location || undefined, tags: pairs(req.tags) }),
@@ -248,8 +248,12 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
       await store.deleteExperimentTag(req.experiment_id, req.key);
       return EMPTY;
     },
+  } satisfies Partial<Handlers>;
+}
 
-    // ── runs ─────────────────────────────────────────────────────────────────
+/** Runs: create, update, delete/restore, single metric/param/tag writes, get and search. */
+function runHandlers({ store }: HandlerDeps) {
+  return {
     createRun: async (req, ctx) => {
       const run = await store.createRun(
         optional({
@@ -318,6 +322,12 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
       });
       return paged('runs', page.items, page.nextPageToken, (r) => runForClient(r, ctx));
     },
+  } satisfies Partial<Handlers>;
+}
+
+/** A run's artifact listing and metric histories. */
+function runReadHandlers({ store, artifacts }: HandlerDeps) {
+  return {
     listArtifacts: async (req) => {
       const runId = runIdOf(req);
       const run = await store.getRun(runId);
@@ -360,6 +370,12 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
       }
       return out.length > 0 ? { metrics: out } : EMPTY;
     },
+  } satisfies Partial<Handlers>;
+}
+
+/** Batched run logging: metrics/params/tags, model history, dataset inputs, logged-model outputs. */
+function runLoggingHandlers({ store }: HandlerDeps) {
+  return {
     logBatch: async (req) => {
       await store.logBatch(
         runIdOf(req),
@@ -394,14 +410,18 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
       return EMPTY;
     },
     logOutputs: async (req) => {
-      await logged('runs/outputs').logOutputs(
+      await loggedModels(store, 'runs/outputs').logOutputs(
         runIdOf(req),
         (req.models ?? []).map((m) => ({ modelId: m.model_id, step: m.step ?? 0 })),
       );
       return EMPTY;
     },
+  } satisfies Partial<Handlers>;
+}
 
-    // ── registered models ────────────────────────────────────────────────────
+/** Registered models: CRUD, search, latest versions, tags and aliases. */
+function registeredModelHandlers({ store }: HandlerDeps) {
+  return {
     createRegisteredModel: async (req) => {
       const model = await store.createRegisteredModel(
         req.name,
@@ -455,10 +475,14 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
     getModelVersionByAlias: async (req) => ({
       model_version: modelVersionToWire(await store.getModelVersionByAlias(req.name, req.alias)),
     }),
+  } satisfies Partial<Handlers>;
+}
 
-    // ── model versions ───────────────────────────────────────────────────────
+/** Model versions: create, update, stage transitions, delete, get, search, download URI, tags. */
+function modelVersionHandlers({ store, artifacts }: HandlerDeps) {
+  return {
     createModelVersion: async (req) => {
-      await checkLocation(req.source, 'Model version source');
+      await checkLocation(artifacts, req.source, 'Model version source');
       const loggedId = req.model_id ?? LOGGED_MODEL_SOURCE.exec(req.source)?.[1];
       if (loggedId !== undefined && isLoggedModelStore(store)) await store.getLoggedModel(loggedId);
       const version = await store.createModelVersion(
@@ -527,10 +551,14 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
       await store.deleteModelVersionTag(req.name, req.version, req.key);
       return EMPTY;
     },
+  } satisfies Partial<Handlers>;
+}
 
-    // ── logged models (MLflow 3) ─────────────────────────────────────────────
+/** MLflow 3 logged models: create, get, finalize, delete, search, tags, params, artifacts. */
+function loggedModelHandlers({ store, artifacts }: HandlerDeps) {
+  return {
     createLoggedModel: async (req) => {
-      const model = await logged('logged-models/create').createLoggedModel(
+      const model = await loggedModels(store, 'logged-models/create').createLoggedModel(
         optional({
           experimentId: req.experiment_id,
           name: req.name,
@@ -543,38 +571,44 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
       return { model: loggedModelToWire(model) };
     },
     getLoggedModel: async (req) => ({
-      model: loggedModelToWire(await logged('logged-models/get').getLoggedModel(req.model_id)),
+      model: loggedModelToWire(await loggedModels(store, 'logged-models/get').getLoggedModel(req.model_id)),
     }),
     finalizeLoggedModel: async (req) => ({
       model: loggedModelToWire(
-        await logged('logged-models/finalize').finalizeLoggedModel(req.model_id, req.status),
+        await loggedModels(store, 'logged-models/finalize').finalizeLoggedModel(req.model_id, req.status),
       ),
     }),
     deleteLoggedModel: async (req) => {
-      await logged('logged-models/delete').deleteLoggedModel(req.model_id);
+      await loggedModels(store, 'logged-models/delete').deleteLoggedModel(req.model_id);
       return EMPTY;
     },
     searchLoggedModels: async (req) => {
-      const page = await logged('logged-models/search').searchLoggedModels({
+      const page = await loggedModels(store, 'logged-models/search').searchLoggedModels({
         experimentIds: req.experiment_ids ?? [],
         ...searchFieldsFromWire({ ...req, order_by: req.order_by?.map(loggedModelOrderByFromWire) }),
       });
       return paged('models', page.items, page.nextPageToken, loggedModelToWire);
     },
     setLoggedModelTags: async (req) => {
-      await logged('logged-models/tags').setLoggedModelTags(req.model_id, tagsFromWire(req.tags));
+      await loggedModels(store, 'logged-models/tags').setLoggedModelTags(
+        req.model_id,
+        tagsFromWire(req.tags),
+      );
       return EMPTY;
     },
     deleteLoggedModelTag: async (req) => {
-      await logged('logged-models/tags').deleteLoggedModelTag(req.model_id, req.tag_key);
+      await loggedModels(store, 'logged-models/tags').deleteLoggedModelTag(req.model_id, req.tag_key);
       return EMPTY;
     },
     logLoggedModelParams: async (req) => {
-      await logged('logged-models/params').logLoggedModelParams(req.model_id, tagsFromWire(req.params));
+      await loggedModels(store, 'logged-models/params').logLoggedModelParams(
+        req.model_id,
+        tagsFromWire(req.params),
+      );
       return EMPTY;
     },
     listLoggedModelArtifacts: async (req) => {
-      const model = await logged('logged-models/artifacts').getLoggedModel(req.model_id);
+      const model = await loggedModels(store, 'logged-models/artifacts').getLoggedModel(req.model_id);
       const base = mlflowArtifactsPath(model.artifactUri);
       if (base === null) {
         throw new PropflowError(
@@ -588,5 +622,17 @@ export function createHandlers({ store, artifacts }: HandlerDeps): Handlers {
         ...(files.length > 0 ? { files: files.map(fileInfoToWire) } : {}),
       };
     },
+  } satisfies Partial<Handlers>;
+}
+
+export function createHandlers(deps: HandlerDeps): Handlers {
+  return {
+    ...experimentHandlers(deps),
+    ...runHandlers(deps),
+    ...runReadHandlers(deps),
+    ...runLoggingHandlers(deps),
+    ...registeredModelHandlers(deps),
+    ...modelVersionHandlers(deps),
+    ...loggedModelHandlers(deps),
   };
 }

@@ -2,28 +2,10 @@
  * The store contract through the REST store against a real, listening `propflow server`
  * (embedded store behind it) on 127.0.0.1 and a random port.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { startServer } from '../../src/server/index.js';
-import { openStore } from '../../src/tracking/index.js';
+import { startLiveRestStore } from '../server/helpers.js';
 import { describeStoreContract } from './store-contract.js';
 
 describeStoreContract('REST store → propflow server', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'pf-contract-rest-'));
-  const server = await startServer({
-    backendStoreUri: `sqlite:///${path.join(dir, 'tracking.db')}`,
-    artifactsDestination: path.join(dir, 'artifacts'),
-    host: '127.0.0.1',
-    port: 0,
-  });
-  const store = await openStore(server.url, { retry: { maxRetries: 2, baseDelayMs: 10 }, env: {} });
-  return {
-    store,
-    cleanup: async () => {
-      await store.close();
-      await server.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const { store, cleanup } = await startLiveRestStore('pf-contract-rest-');
+  return { store, cleanup };
 });
