@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DataError } from '../errors.js';
 import { appendToDataset, ingestFiles, readDataset, writeDataset } from './index.js';
+import { dataErrorMessage } from './test-fixtures.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'propflow-combine-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,16 +30,6 @@ function file(name: string, content: string | Buffer): string {
   return p;
 }
 
-function dataError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(DataError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a DataError');
-}
-
 describe('several files per table, and appending a season', () => {
   it('a folder of per-season files (plain and gzip) reads as their concatenation in date order', () => {
     file('logs/2023-24.csv.gz', gzipSync(S2023));
@@ -59,13 +49,13 @@ describe('several files per table, and appending a season', () => {
   it('a player-game in two files is an error naming both files', () => {
     const a = file('dup/a.csv', S2022);
     const b = file('dup/b.csv', [HEADER, S2022.split('\n')[2]!].join('\n'));
-    const msg = dataError(() => ingestFiles({ playerLogs: [a, b] }));
+    const msg = dataErrorMessage(() => ingestFiles({ playerLogs: [a, b] }));
     expect(msg).toContain(b);
     expect(msg).toContain(`already in ${a}`);
     expect(msg).toMatch(/player 2 in game 0022200001 \(2022-10-18\)/);
-    expect(dataError(() => ingestFiles({ playerLogs: [a, a] }))).toMatch(/given twice/);
+    expect(dataErrorMessage(() => ingestFiles({ playerLogs: [a, a] }))).toMatch(/given twice/);
     mkdirSync(path.join(dir, 'empty'), { recursive: true });
-    expect(dataError(() => ingestFiles({ playerLogs: path.join(dir, 'empty') }))).toMatch(
+    expect(dataErrorMessage(() => ingestFiles({ playerLogs: path.join(dir, 'empty') }))).toMatch(
       /empty: the folder given for the players table has no \.csv or \.csv\.gz files/,
     );
   });
@@ -99,7 +89,7 @@ describe('several files per table, and appending a season', () => {
       'l23.csv',
     ]);
     // appending the same season again is refused, naming the dataset and the file; nothing changes
-    const again = dataError(() => appendToDataset(out, { playerLogs: path.join(dir, 'p23.csv') }));
+    const again = dataErrorMessage(() => appendToDataset(out, { playerLogs: path.join(dir, 'p23.csv') }));
     expect(again).toContain(`already in dataset ${out}`);
     expect(readDataset(out).players.n).toBe(4);
   });

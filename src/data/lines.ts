@@ -29,19 +29,7 @@ export function propLinesFromCsv(
   const used = new Set(Object.values(col).filter((i) => i >= 0));
   const ctx = new RowContext(file, header);
   const n = rows.length;
-  const t: PropLines = {
-    n,
-    date: new Int32Array(n),
-    gameId: new Array<string>(n),
-    playerId: new Int32Array(n),
-    playerName: new Array<string>(n),
-    market: new Array<string>(n),
-    book: new Array<string>(n),
-    line: new Float32Array(n),
-    overOdds: new Float32Array(n),
-    underOdds: new Float32Array(n),
-    snapshotTime: new Array<string>(n),
-  };
+  const t = emptyLines(n);
   const commence = new Array<string>(n).fill('');
   const keep = new Uint8Array(n);
   const excluded: Record<string, number> = {};
@@ -50,65 +38,14 @@ export function propLinesFromCsv(
   const problems = new RowProblems();
   for (let r = 0; r < n; r++) {
     try {
-      const row = rows[r]!;
-      if (c('seasonType') >= 0) {
-        const st = row[c('seasonType')]!.trim();
-        if (st.toLowerCase() !== 'regular season') {
-          bump(excluded, `not regular season (${st || 'blank'})`);
-          continue;
-        }
-      }
-      const pidRaw = row[c('playerId')]!.trim();
-      if (pidRaw === '') {
-        bump(excluded, 'player not matched to an NBA player id (blank)');
+      const read = readLineRow(ctx, c, rows[r]!, r, t);
+      if ('excluded' in read) {
+        bump(excluded, read.excluded);
         continue;
       }
-      const pid = +pidRaw;
-      if (!Number.isInteger(pid) || pid <= 0) {
-        throw ctx.error(r, c('playerId'), pidRaw, 'is not a player id', 'player ids are positive integers');
-      }
-      const gameId = row[c('gameId')]!.trim();
-      if (gameId === '')
-        throw ctx.error(r, c('gameId'), gameId, 'is a blank game id', 'every line needs its game id');
-      const dateRaw = row[c('date')]!;
-      const date = parseGameDate(dateRaw);
-      if (Number.isNaN(date)) {
-        throw ctx.error(r, c('date'), dateRaw, 'is not a date', 'write dates as YYYY-MM-DD');
-      }
-      const line = parseNumber(ctx, r, c('line'), row[c('line')]!, false, 'the line');
-      if (line < 0)
-        throw ctx.error(r, c('line'), row[c('line')]!, 'is a negative line', 'lines are 0 or more');
-      const odds = (k: 'overOdds' | 'underOdds'): number => {
-        const raw = row[c(k)]!;
-        const v = parseNumber(ctx, r, c(k), raw, true, 'American odds');
-        if (!Number.isNaN(v) && v > -100 && v < 100) {
-          throw ctx.error(
-            r,
-            c(k),
-            raw,
-            'is not American odds',
-            'American odds are <= -100 or >= +100 (e.g. -110, +120)',
-          );
-        }
-        return v;
-      };
-      t.overOdds[r] = odds('overOdds');
-      t.underOdds[r] = odds('underOdds');
-      t.date[r] = date;
-      t.gameId[r] = gameId;
-      t.playerId[r] = pid;
-      t.playerName[r] = row[c('playerName')]!.trim();
-      t.market[r] = c('market') >= 0 ? row[c('market')]!.trim() || 'PRA' : 'PRA';
-      t.book[r] = row[c('book')]!.trim();
-      t.line[r] = line;
-      const ts = c('snapshotTime') >= 0 ? row[c('snapshotTime')]!.trim() : '';
-      t.snapshotTime[r] = ts;
-      const tip = c('commenceTime') >= 0 ? row[c('commenceTime')]!.trim() : '';
-      if (tip !== '' && ts !== '' && ts >= tip) {
-        bump(excluded, 'in-game odds snapshot (at or after tip-off)');
-        continue;
-      }
-      commence[r] = tip;
+      commence[r] = read.tip;
+      const gameId = t.gameId[r]!;
+      const ts = t.snapshotTime[r]!;
       const prev = firstSnapshot.get(gameId);
       if (prev === undefined || ts < prev) firstSnapshot.set(gameId, ts);
       keep[r] = 1;
@@ -121,25 +58,8 @@ export function propLinesFromCsv(
   if (idx.length === 0) {
     throw new DataError(`${file}: no lines left after leaving out ${JSON.stringify(excluded)}.`);
   }
-  idx.sort((a, b) => {
-    const d = t.date[a]! - t.date[b]!;
-    if (d !== 0) return d;
-    if (t.gameId[a] !== t.gameId[b]) return t.gameId[a]! < t.gameId[b]! ? -1 : 1;
-    if (t.playerId[a] !== t.playerId[b]) return t.playerId[a]! - t.playerId[b]!;
-    if (t.market[a] !== t.market[b]) return t.market[a]! < t.market[b]! ? -1 : 1;
-    return t.book[a]! < t.book[b]! ? -1 : t.book[a]! > t.book[b]! ? 1 : 0;
-  });
-  t.closeLine = new Float32Array(n).fill(Number.NaN);
-  t.closeOverOdds = new Float32Array(n).fill(Number.NaN);
-  t.closeUnderOdds = new Float32Array(n).fill(Number.NaN);
-  t.closeSnapshotTime = new Array<string>(n).fill('');
-  for (const r of idx) {
-    const k = closeOf.get(r) ?? r;
-    t.closeLine[r] = t.line[k]!;
-    t.closeOverOdds[r] = t.overOdds[k]!;
-    t.closeUnderOdds[r] = t.underOdds[k]!;
-    t.closeSnapshotTime[r] = t.snapshotTime[k]!;
-  }
+  sortLines(t, idx);
+  fillClosing(t, idx, closeOf);
   const table = takeRows('lines', t, idx);
   return {
     table,
@@ -152,6 +72,112 @@ export function propLinesFromCsv(
       ignoredColumns: header.filter((_, i) => !used.has(i)),
     },
   };
+}
+
+function emptyLines(n: number): PropLines {
+  return {
+    n,
+    date: new Int32Array(n),
+    gameId: new Array<string>(n),
+    playerId: new Int32Array(n),
+    playerName: new Array<string>(n),
+    market: new Array<string>(n),
+    book: new Array<string>(n),
+    line: new Float32Array(n),
+    overOdds: new Float32Array(n),
+    underOdds: new Float32Array(n),
+    snapshotTime: new Array<string>(n),
+  };
+}
+
+/**
+ * Row `r` validated into `t`: the reason it is left out (not regular season, no player id,
+ * an in-game snapshot) or its tip-off time (blank when the file has none). Throws on a bad value.
+ */
+function readLineRow(
+  ctx: RowContext,
+  c: (k: string) => number,
+  row: readonly string[],
+  r: number,
+  t: PropLines,
+): { excluded: string } | { tip: string } {
+  if (c('seasonType') >= 0) {
+    const st = row[c('seasonType')]!.trim();
+    if (st.toLowerCase() !== 'regular season') return { excluded: `not regular season (${st || 'blank'})` };
+  }
+  const pidRaw = row[c('playerId')]!.trim();
+  if (pidRaw === '') return { excluded: 'player not matched to an NBA player id (blank)' };
+  const pid = +pidRaw;
+  if (!Number.isInteger(pid) || pid <= 0) {
+    throw ctx.error(r, c('playerId'), pidRaw, 'is not a player id', 'player ids are positive integers');
+  }
+  const gameId = row[c('gameId')]!.trim();
+  if (gameId === '')
+    throw ctx.error(r, c('gameId'), gameId, 'is a blank game id', 'every line needs its game id');
+  const dateRaw = row[c('date')]!;
+  const date = parseGameDate(dateRaw);
+  if (Number.isNaN(date)) {
+    throw ctx.error(r, c('date'), dateRaw, 'is not a date', 'write dates as YYYY-MM-DD');
+  }
+  const line = parseNumber(ctx, r, c('line'), row[c('line')]!, false, 'the line');
+  if (line < 0) throw ctx.error(r, c('line'), row[c('line')]!, 'is a negative line', 'lines are 0 or more');
+  const odds = (k: 'overOdds' | 'underOdds'): number => {
+    const raw = row[c(k)]!;
+    const v = parseNumber(ctx, r, c(k), raw, true, 'American odds');
+    if (!Number.isNaN(v) && v > -100 && v < 100) {
+      throw ctx.error(
+        r,
+        c(k),
+        raw,
+        'is not American odds',
+        'American odds are <= -100 or >= +100 (e.g. -110, +120)',
+      );
+    }
+    return v;
+  };
+  t.overOdds[r] = odds('overOdds');
+  t.underOdds[r] = odds('underOdds');
+  t.date[r] = date;
+  t.gameId[r] = gameId;
+  t.playerId[r] = pid;
+  t.playerName[r] = row[c('playerName')]!.trim();
+  t.market[r] = c('market') >= 0 ? row[c('market')]!.trim() || 'PRA' : 'PRA';
+  t.book[r] = row[c('book')]!.trim();
+  t.line[r] = line;
+  const ts = c('snapshotTime') >= 0 ? row[c('snapshotTime')]!.trim() : '';
+  t.snapshotTime[r] = ts;
+  const tip = c('commenceTime') >= 0 ? row[c('commenceTime')]!.trim() : '';
+  if (tip !== '' && ts !== '' && ts >= tip)
+    return { excluded: 'in-game odds snapshot (at or after tip-off)' };
+  return { tip };
+}
+
+/** By date, game, player, market, then book. */
+function sortLines(t: PropLines, idx: number[]): void {
+  idx.sort((a, b) => {
+    const d = t.date[a]! - t.date[b]!;
+    if (d !== 0) return d;
+    if (t.gameId[a] !== t.gameId[b]) return t.gameId[a]! < t.gameId[b]! ? -1 : 1;
+    if (t.playerId[a] !== t.playerId[b]) return t.playerId[a]! - t.playerId[b]!;
+    if (t.market[a] !== t.market[b]) return t.market[a]! < t.market[b]! ? -1 : 1;
+    return t.book[a]! < t.book[b]! ? -1 : t.book[a]! > t.book[b]! ? 1 : 0;
+  });
+}
+
+/** The closing quote of each kept row (its own quote when the book had no later one). */
+function fillClosing(t: PropLines, idx: readonly number[], closeOf: ReadonlyMap<number, number>): void {
+  const n = t.n;
+  t.closeLine = new Float32Array(n).fill(Number.NaN);
+  t.closeOverOdds = new Float32Array(n).fill(Number.NaN);
+  t.closeUnderOdds = new Float32Array(n).fill(Number.NaN);
+  t.closeSnapshotTime = new Array<string>(n).fill('');
+  for (const r of idx) {
+    const k = closeOf.get(r) ?? r;
+    t.closeLine[r] = t.line[k]!;
+    t.closeOverOdds[r] = t.overOdds[k]!;
+    t.closeUnderOdds[r] = t.underOdds[k]!;
+    t.closeSnapshotTime[r] = t.snapshotTime[k]!;
+  }
 }
 
 /**

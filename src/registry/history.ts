@@ -257,26 +257,17 @@ export class Ledger {
       id: randomUUID(),
     };
     if (options.expectSeq !== undefined) {
-      const full = { ...stored, seq: options.expectSeq };
-      await this.claim(full);
-      await this.mirror(full);
-      return publicEvent(full);
+      return await this.claimAndMirror({ ...stored, seq: options.expectSeq });
     }
     for (let attempt = 0; attempt < 100; attempt++) {
       const { events, mirrored } = await this.readStored();
       await this.repairMirrors(events, mirrored);
-      const full = { ...stored, seq: Ledger.lastSeq(events) + 1 };
       try {
-        await this.claim(full);
+        return await this.claimAndMirror({ ...stored, seq: Ledger.lastSeq(events) + 1 });
       } catch (err) {
-        if (err instanceof SeqConflictError) {
-          await backoff(attempt);
-          continue;
-        }
-        throw err;
+        if (!(err instanceof SeqConflictError)) throw err;
+        await backoff(attempt);
       }
-      await this.mirror(full);
-      return publicEvent(full);
     }
     throw new PropflowError(
       `Could not append to the history of '${this.modelName}': too many concurrent writers. Try again.`,
@@ -317,6 +308,13 @@ export class Ledger {
     for (const e of events) {
       if (!mirrored.has(e.seq)) await this.mirror(e);
     }
+  }
+
+  /** Claim the event's sequence number in the ledger, then mirror it on the model. */
+  private async claimAndMirror(event: StoredEvent): Promise<HistoryEvent> {
+    await this.claim(event);
+    await this.mirror(event);
+    return publicEvent(event);
   }
 
   private async claim(event: StoredEvent): Promise<void> {

@@ -24,7 +24,15 @@ import {
   type Run,
   type TrackingStore,
 } from '../tracking/index.js';
-import { type Criteria, type CriterionResult, checkBeat, checkMax, checkMin, tagSafe } from './criteria.js';
+import {
+  type Criteria,
+  type Criterion,
+  type CriterionResult,
+  checkBeat,
+  checkMax,
+  checkMin,
+  tagSafe,
+} from './criteria.js';
 import { type Gate, parseGate, passesGate } from './gate.js';
 import {
   type DecisionOutcome,
@@ -322,6 +330,64 @@ export class ModelRegistry {
     const name = options.name ?? DEFAULT_MODEL_NAME;
     const version = String(options.version);
     const { criteria, source } = options.criteria;
+    const { mv, run, metrics } = await this.loadEvaluatedRun(name, version, criteria, source);
+    const { production, productionMetrics } = await this.loadProductionToBeat(
+      name,
+      version,
+      criteria,
+      source,
+    );
+
+    const tags = new EvaluationTags();
+    const results: CriterionResult[] = [];
+    for (const c of criteria) {
+      if (c.kind === 'bounds') {
+        results.push(...boundsResults(c, metrics.get(c.metric)!, tags));
+      } else if (c.kind === 'beat_production') {
+        results.push(
+          beatProductionResult(c, metrics.get(c.metric)!, tags, version, production, productionMetrics),
+        );
+      } else {
+        const present = await artifactExists(this.store, run.info.runId, c.artifact);
+        results.push({
+          criterion: `artifact ${c.artifact}`,
+          kind: 'artifact',
+          tag: tags.next(`artifact.${c.artifact}`),
+          required: 'present',
+          actual: present ? 'present' : 'missing',
+          pass: present,
+        });
+      }
+    }
+
+    const passed = results.every((r) => r.pass);
+    const artifactPath = `evaluation/production_evaluation_v${version}.json`;
+    const report: EvaluationReport = {
+      model: name,
+      version,
+      runId: run.info.runId,
+      evaluatedAt: new Date().toISOString(),
+      actor: this.actor,
+      criteriaSource: source,
+      result: passed ? 'PASSED' : 'FAILED',
+      passed,
+      production: production ? { version: production.version, runId: production.runId } : null,
+      results,
+      reportUri: `runs:/${run.info.runId}/${artifactPath}`,
+    };
+    await this.store.logArtifact(run.info.runId, artifactPath, `${JSON.stringify(report, null, 2)}\n`);
+    await this.writeEvaluationTags(mv, tags, report);
+    await this.recordEvaluation(report);
+    return report;
+  }
+
+  /** The version and its run; criteria naming metrics the run did not log are an error. */
+  private async loadEvaluatedRun(
+    name: string,
+    version: string,
+    criteria: readonly Criterion[],
+    source: string,
+  ): Promise<{ mv: ModelVersion; run: Run; metrics: Map<string, number> }> {
     const mv = await this.getVersion(name, version);
     if (!mv.runId) {
       throw new InvalidParameterError(
@@ -338,139 +404,58 @@ export class ModelRegistry {
         `${source}: ${unknown.map((m) => `'${m}'`).join(', ')} ${unknown.length > 1 ? 'are not metrics' : 'is not a metric'} of run ${run.info.runId} (version ${version}); its metrics are: ${metricList(run)}. Fix the name in the criteria file or log the metric. Nothing was written.`,
       );
     }
+    return { mv, run, metrics };
+  }
 
-    let production: ModelVersion | null = null;
-    let productionMetrics = new Map<string, number>();
-    if (criteria.some((c) => c.kind === 'beat_production')) {
-      production = highestIn(await this.listVersions(name), 'Production');
-      if (production && production.version !== version) {
-        if (!production.runId) {
-          throw new InvalidParameterError(
-            `The Production version ${production.version} of '${name}' has no run to compare metrics with; remove the beat_production_by criteria or promote a version registered from a run.`,
-          );
-        }
-        const prodRun = await this.getRun(production.runId);
-        productionMetrics = new Map(prodRun.data.metrics.map((m) => [m.key, m.value]));
-        const missing = criteria.flatMap((c) =>
-          c.kind === 'beat_production' && !productionMetrics.has(c.metric) ? [c.metric] : [],
-        );
-        if (missing.length > 0) {
-          throw new InvalidParameterError(
-            `${source}: the Production version ${production.version} (run ${production.runId}) has no metric ${missing.map((m) => `'${m}'`).join(', ')} to beat; its metrics are: ${metricList(prodRun)}. Nothing was written.`,
-          );
-        }
-      }
+  /**
+   * The Production version to beat (when a criterion asks for one) and, unless it is the
+   * evaluated version itself, its run's metrics; a metric to beat that it lacks is an error.
+   */
+  private async loadProductionToBeat(
+    name: string,
+    version: string,
+    criteria: readonly Criterion[],
+    source: string,
+  ): Promise<{ production: ModelVersion | null; productionMetrics: Map<string, number> }> {
+    const productionMetrics = new Map<string, number>();
+    if (!criteria.some((c) => c.kind === 'beat_production')) return { production: null, productionMetrics };
+    const production = highestIn(await this.listVersions(name), 'Production');
+    if (!production || production.version === version) return { production, productionMetrics };
+    if (!production.runId) {
+      throw new InvalidParameterError(
+        `The Production version ${production.version} of '${name}' has no run to compare metrics with; remove the beat_production_by criteria or promote a version registered from a run.`,
+      );
     }
-
-    const results: CriterionResult[] = [];
-    const usedTags = new Set<string>();
-    const tagFor = (base: string): string => {
-      let key = `${EVALUATION_TAG}.${tagSafe(base)}`;
-      for (let i = 2; usedTags.has(key); i++) key = `${EVALUATION_TAG}.${tagSafe(base)}.${i}`;
-      usedTags.add(key);
-      return key;
-    };
-    for (const c of criteria) {
-      if (c.kind === 'bounds') {
-        const actual = metrics.get(c.metric)!;
-        if (c.min !== undefined) {
-          results.push({
-            criterion: `${c.metric} >= ${fmt(c.min)}`,
-            kind: 'min',
-            tag: tagFor(`${c.metric}.min`),
-            required: `>= ${fmt(c.min)}`,
-            actual,
-            pass: checkMin(actual, c.min),
-          });
-        }
-        if (c.max !== undefined) {
-          results.push({
-            criterion: `${c.metric} <= ${fmt(c.max)}`,
-            kind: 'max',
-            tag: tagFor(`${c.metric}.max`),
-            required: `<= ${fmt(c.max)}`,
-            actual,
-            pass: checkMax(actual, c.max),
-          });
-        }
-      } else if (c.kind === 'beat_production') {
-        const actual = metrics.get(c.metric)!;
-        const label = `${c.metric} beats Production by ${c.higherIsBetter ? '+' : '-'}${fmt(c.by)}`;
-        const tag = tagFor(`${c.metric}.beat_production`);
-        if (!production) {
-          results.push({
-            criterion: label,
-            kind: 'beat_production',
-            tag,
-            required: 'no Production version',
-            actual,
-            pass: true,
-            note: 'no Production version to beat',
-          });
-        } else if (production.version === version) {
-          results.push({
-            criterion: label,
-            kind: 'beat_production',
-            tag,
-            required: 'n/a',
-            actual,
-            pass: true,
-            note: 'this version is the Production version',
-          });
-        } else {
-          const prodValue = productionMetrics.get(c.metric)!;
-          const bound = c.higherIsBetter ? prodValue + c.by : prodValue - c.by;
-          results.push({
-            criterion: label,
-            kind: 'beat_production',
-            tag,
-            required: `${c.higherIsBetter ? '>=' : '<='} ${fmt(bound)} (Production v${production.version}: ${fmt(prodValue)} ${c.higherIsBetter ? '+' : '-'} ${fmt(c.by)})`,
-            actual,
-            pass: checkBeat(actual, prodValue, c.by, c.higherIsBetter),
-          });
-        }
-      } else {
-        const present = await artifactExists(this.store, run.info.runId, c.artifact);
-        results.push({
-          criterion: `artifact ${c.artifact}`,
-          kind: 'artifact',
-          tag: tagFor(`artifact.${c.artifact}`),
-          required: 'present',
-          actual: present ? 'present' : 'missing',
-          pass: present,
-        });
-      }
+    const prodRun = await this.getRun(production.runId);
+    for (const m of prodRun.data.metrics) productionMetrics.set(m.key, m.value);
+    const missing = criteria.flatMap((c) =>
+      c.kind === 'beat_production' && !productionMetrics.has(c.metric) ? [c.metric] : [],
+    );
+    if (missing.length > 0) {
+      throw new InvalidParameterError(
+        `${source}: the Production version ${production.version} (run ${production.runId}) has no metric ${missing.map((m) => `'${m}'`).join(', ')} to beat; its metrics are: ${metricList(prodRun)}. Nothing was written.`,
+      );
     }
+    return { production, productionMetrics };
+  }
 
-    const passed = results.every((r) => r.pass);
-    const result = passed ? 'PASSED' : 'FAILED';
-    const artifactPath = `evaluation/production_evaluation_v${version}.json`;
-    const report: EvaluationReport = {
-      model: name,
-      version,
-      runId: run.info.runId,
-      evaluatedAt: new Date().toISOString(),
-      actor: this.actor,
-      criteriaSource: source,
-      result,
-      passed,
-      production: production ? { version: production.version, runId: production.runId } : null,
-      results,
-      reportUri: `runs:/${run.info.runId}/${artifactPath}`,
-    };
-    await this.store.logArtifact(run.info.runId, artifactPath, `${JSON.stringify(report, null, 2)}\n`);
-
-    // Tags: drop criterion tags of an earlier evaluation, write this one's, the verdict last.
+  /** Drop criterion tags of an earlier evaluation, write this one's, the verdict last. */
+  private async writeEvaluationTags(
+    mv: ModelVersion,
+    tags: EvaluationTags,
+    report: EvaluationReport,
+  ): Promise<void> {
+    const { model: name, version } = report;
     for (const tag of mv.tags) {
       if (
         tag.key.startsWith(`${EVALUATION_TAG}.`) &&
-        !usedTags.has(tag.key) &&
+        !tags.has(tag.key) &&
         tag.key !== `${EVALUATION_TAG}.report`
       ) {
         await this.store.deleteModelVersionTag(name, version, tag.key);
       }
     }
-    for (const r of results) {
+    for (const r of report.results) {
       const note = r.note ? ` (${r.note})` : '';
       const actual = typeof r.actual === 'number' ? fmt(r.actual) : String(r.actual);
       await this.store.setModelVersionTag(
@@ -481,20 +466,24 @@ export class ModelRegistry {
       );
     }
     await this.store.setModelVersionTag(name, version, `${EVALUATION_TAG}.report`, report.reportUri);
-    await this.store.setModelVersionTag(name, version, EVALUATION_TAG, result);
+    await this.store.setModelVersionTag(name, version, EVALUATION_TAG, report.result);
+  }
 
+  /** The evaluation's event in the history: how many criteria passed, which failed. */
+  private async recordEvaluation(report: EvaluationReport): Promise<void> {
+    const { results } = report;
     const failed = results.filter((r) => !r.pass);
-    const ledger = await Ledger.forWriting(this.store, name, this.actor);
+    const ledger = await Ledger.forWriting(this.store, report.model, this.actor);
     await ledger.append({
       action: 'evaluate',
-      version,
+      version: report.version,
       from: null,
-      to: result,
-      reason: `${results.length - failed.length}/${results.length} criteria passed (${source})${
-        failed.length > 0 ? `; failed: ${failed.map((r) => r.criterion).join(', ')}` : ''
-      }`.slice(0, MAX_REASON_LENGTH),
+      to: report.result,
+      reason:
+        `${results.length - failed.length}/${results.length} criteria passed (${report.criteriaSource})${
+          failed.length > 0 ? `; failed: ${failed.map((r) => r.criterion).join(', ')}` : ''
+        }`.slice(0, MAX_REASON_LENGTH),
     });
-    return report;
   }
 
   // ── promotion ────────────────────────────────────────────────────────────────────────
@@ -1039,6 +1028,83 @@ async function claim(
     await backoff(attempt);
     return null;
   }
+}
+
+/** Unique `production_evaluation.*` tag keys for one evaluation's criteria. */
+class EvaluationTags {
+  private readonly used = new Set<string>();
+
+  next(base: string): string {
+    let key = `${EVALUATION_TAG}.${tagSafe(base)}`;
+    for (let i = 2; this.used.has(key); i++) key = `${EVALUATION_TAG}.${tagSafe(base)}.${i}`;
+    this.used.add(key);
+    return key;
+  }
+
+  has(key: string): boolean {
+    return this.used.has(key);
+  }
+}
+
+function boundsResults(
+  c: Extract<Criterion, { kind: 'bounds' }>,
+  actual: number,
+  tags: EvaluationTags,
+): CriterionResult[] {
+  const results: CriterionResult[] = [];
+  if (c.min !== undefined) {
+    results.push({
+      criterion: `${c.metric} >= ${fmt(c.min)}`,
+      kind: 'min',
+      tag: tags.next(`${c.metric}.min`),
+      required: `>= ${fmt(c.min)}`,
+      actual,
+      pass: checkMin(actual, c.min),
+    });
+  }
+  if (c.max !== undefined) {
+    results.push({
+      criterion: `${c.metric} <= ${fmt(c.max)}`,
+      kind: 'max',
+      tag: tags.next(`${c.metric}.max`),
+      required: `<= ${fmt(c.max)}`,
+      actual,
+      pass: checkMax(actual, c.max),
+    });
+  }
+  return results;
+}
+
+function beatProductionResult(
+  c: Extract<Criterion, { kind: 'beat_production' }>,
+  actual: number,
+  tags: EvaluationTags,
+  version: string,
+  production: ModelVersion | null,
+  productionMetrics: ReadonlyMap<string, number>,
+): CriterionResult {
+  const criterion = `${c.metric} beats Production by ${c.higherIsBetter ? '+' : '-'}${fmt(c.by)}`;
+  const base = { criterion, kind: 'beat_production' as const, tag: tags.next(`${c.metric}.beat_production`) };
+  if (!production) {
+    return {
+      ...base,
+      required: 'no Production version',
+      actual,
+      pass: true,
+      note: 'no Production version to beat',
+    };
+  }
+  if (production.version === version) {
+    return { ...base, required: 'n/a', actual, pass: true, note: 'this version is the Production version' };
+  }
+  const prodValue = productionMetrics.get(c.metric)!;
+  const bound = c.higherIsBetter ? prodValue + c.by : prodValue - c.by;
+  return {
+    ...base,
+    required: `${c.higherIsBetter ? '>=' : '<='} ${fmt(bound)} (Production v${production.version}: ${fmt(prodValue)} ${c.higherIsBetter ? '+' : '-'} ${fmt(c.by)})`,
+    actual,
+    pass: checkBeat(actual, prodValue, c.by, c.higherIsBetter),
+  };
 }
 
 function metricList(run: Run): string {

@@ -208,6 +208,25 @@ export function registryWorkflowSuite(label: string, setup: () => Promise<StoreF
       return out;
     }
 
+    /** Another connection to the same store (closed after the suite). */
+    async function openStore(): Promise<TrackingStore> {
+      const s = await fixture.open();
+      stores.push(s);
+      return s;
+    }
+
+    /** One registry per actor, each over its own connection. */
+    function openRegistries(actors: string[]): Promise<ModelRegistry[]> {
+      return Promise.all(actors.map(async (actor) => new ModelRegistry(await openStore(), { actor })));
+    }
+
+    /** One run per client, val_mae 5, 5.1, 5.2, … (all pass a val_mae<6 gate). */
+    function runPerClient(clients: readonly ModelRegistry[]): Promise<string[]> {
+      return Promise.all(
+        clients.map((_, i) => makeRun(store, experimentId, { ...BASE_METRICS, val_mae: 5 + i / 10 })),
+      );
+    }
+
     beforeAll(async () => {
       fixture = await setup();
       store = await fixture.open();
@@ -512,8 +531,7 @@ export function registryWorkflowSuite(label: string, setup: () => Promise<StoreF
       const name = modelName();
       const [v1, v2, v3] = await versions(name, [5.9, 5.8, 5.7]);
       await registry.promote({ name, version: v1!, stage: 'Production' });
-      const other = await fixture.open();
-      stores.push(other);
+      const other = await openStore();
       // Bob decides v3, then stalls just before carrying it out; Alice decides v2 meanwhile.
       const slow = pausing(other, 'transitionModelVersionStage');
       const bob = new ModelRegistry(slow.store, { actor: 'bob' });
@@ -545,8 +563,7 @@ export function registryWorkflowSuite(label: string, setup: () => Promise<StoreF
       const [v1, v2, v3, v4] = await versions(name, [5.9, 5.8, 5.7, 5.6]);
       await registry.promote({ name, version: v1!, stage: 'Production' });
       await registry.promote({ name, version: v2!, stage: 'Production' });
-      const other = await fixture.open();
-      stores.push(other);
+      const other = await openStore();
 
       // Bob reads the history, then stalls before claiming his decision; Alice promotes v3.
       let slow = pausing(other, 'logParam');
@@ -576,8 +593,7 @@ export function registryWorkflowSuite(label: string, setup: () => Promise<StoreF
       const name = modelName();
       const [v1, v2, v3] = await versions(name, [5.9, 5.8, 5.7]);
       await registry.promote({ name, version: v1!, stage: 'Production' });
-      const other = await fixture.open();
-      stores.push(other);
+      const other = await openStore();
       const bob = new ModelRegistry(other, { actor: 'bob' });
       const results = await Promise.allSettled([
         registry.promote({ name, version: v2!, stage: 'Production' }),
@@ -615,8 +631,7 @@ export function registryWorkflowSuite(label: string, setup: () => Promise<StoreF
       const [v1, v2, v3] = await versions(name, [5.9, 5.8, 5.7]);
       await registry.promote({ name, version: v1!, stage: 'Production' });
       await registry.promote({ name, version: v2!, stage: 'Production' });
-      const other = await fixture.open();
-      stores.push(other);
+      const other = await openStore();
       const bob = new ModelRegistry(other, { actor: 'bob' });
       const [rb, pr] = await Promise.allSettled([
         registry.rollback({ name, reason: 'live MAE drifted' }),
@@ -641,13 +656,7 @@ export function registryWorkflowSuite(label: string, setup: () => Promise<StoreF
       const name = modelName();
       const vs = await versions(name, [5.9, 5.8, 5.7, 5.6]);
       await registry.promote({ name, version: vs[0]!, stage: 'Production' });
-      const racers = await Promise.all(
-        ['bob', 'carol'].map(async (actor) => {
-          const s = await fixture.open();
-          stores.push(s);
-          return new ModelRegistry(s, { actor });
-        }),
-      );
+      const racers = await openRegistries(['bob', 'carol']);
       const all = [registry, ...racers];
       for (let round = 0; round < 6; round++) {
         const picks = all.map((r, i) => {
@@ -670,8 +679,7 @@ export function registryWorkflowSuite(label: string, setup: () => Promise<StoreF
 
     it('two concurrent first registrations share one history with unique sequence numbers', async () => {
       const name = modelName();
-      const other = await fixture.open();
-      stores.push(other);
+      const other = await openStore();
       const bob = new ModelRegistry(other, { actor: 'bob' });
       const runs = await Promise.all(
         [5.1, 5.2, 5.3, 5.4].map((val_mae) => makeRun(store, experimentId, { ...BASE_METRICS, val_mae })),
@@ -687,17 +695,9 @@ export function registryWorkflowSuite(label: string, setup: () => Promise<StoreF
     });
 
     it('a model made by another tool gets one ledger even when clients race to set it up', async () => {
-      const clients = await Promise.all(
-        ['bob', 'carol'].map(async (actor) => {
-          const s = await fixture.open();
-          stores.push(s);
-          return new ModelRegistry(s, { actor });
-        }),
-      );
+      const clients = await openRegistries(['bob', 'carol']);
       const all = [registry, ...clients];
-      const runs = await Promise.all(
-        all.map((_, i) => makeRun(store, experimentId, { ...BASE_METRICS, val_mae: 5 + i / 10 })),
-      );
+      const runs = await runPerClient(all);
       for (let round = 0; round < 3; round++) {
         const name = modelName();
         await store.createRegisteredModel(name, { description: 'made by a Python script' });
@@ -715,17 +715,9 @@ export function registryWorkflowSuite(label: string, setup: () => Promise<StoreF
     });
 
     it('first registrations racing in many rounds always set up one ledger', async () => {
-      const clients = await Promise.all(
-        ['bob', 'carol', 'dave'].map(async (actor) => {
-          const s = await fixture.open();
-          stores.push(s);
-          return new ModelRegistry(s, { actor });
-        }),
-      );
+      const clients = await openRegistries(['bob', 'carol', 'dave']);
       const all = [registry, ...clients];
-      const runs = await Promise.all(
-        all.map((_, i) => makeRun(store, experimentId, { ...BASE_METRICS, val_mae: 5 + i / 10 })),
-      );
+      const runs = await runPerClient(all);
       for (let round = 0; round < 8; round++) {
         const name = modelName();
         const results = await Promise.all(all.map((r, i) => r.register({ runId: runs[i]!, name })));
