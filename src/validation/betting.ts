@@ -17,6 +17,11 @@ export function americanPayout(odds: number): number {
   return odds > 0 ? odds / 100 : 100 / -odds;
 }
 
+/** The probability a price implies, vig included: 1 / (1 + payout) (0.5238 at −110). */
+export function impliedProbability(odds: number): number {
+  return 1 / (1 + americanPayout(odds));
+}
+
 export interface BetInput {
   pred: ArrayLike<number>;
   actual: ArrayLike<number>;
