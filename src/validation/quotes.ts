@@ -105,10 +105,14 @@ function medianOf(xs: number[]): number {
   return k % 2 === 1 ? s[(k - 1) / 2]! : (s[k / 2 - 1]! + s[k / 2]!) / 2;
 }
 
+/** The lines of quotes [a, b). */
+function rowLines(q: RowQuotes, a: number, b: number): number[] {
+  return Array.from(q.line.subarray(a, b));
+}
+
 /** The quoted line nearest the median of a row's lines (ties: more books, then lower). */
 function consensusOf(q: RowQuotes, a: number, b: number): number {
-  const ls: number[] = [];
-  for (let j = a; j < b; j++) ls.push(q.line[j]!);
+  const ls = rowLines(q, a, b);
   const mid = medianOf(ls);
   let best = Number.NaN;
   let bestCount = 0;
@@ -196,9 +200,7 @@ export function dropArbitrageQuotes(q: RowQuotes): {
     const a = q.offset[r]!;
     const b = q.offset[r + 1]!;
     if (b - a < 2) continue;
-    const ls: number[] = [];
-    for (let j = a; j < b; j++) ls.push(q.line[j]!);
-    const mid = medianOf(ls);
+    const mid = medianOf(rowLines(q, a, b));
     for (let i = a; i < b; i++) {
       for (let k = a; k < b; k++) {
         if (i === k || q.book[i] === q.book[k]) continue;
