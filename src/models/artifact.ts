@@ -305,12 +305,30 @@ interface MlflowFlavors {
 }
 
 /**
+ * MLflow's `python_function` flavor (`pyfunc.add_to_model`), keys sorted as `yaml.safe_dump`
+ * writes them; `code` only when the loader is shipped with the model.
+ */
+function pythonFunctionFlavor(
+  env: PythonEnvOptions,
+  loaderModule: string,
+  data: string,
+  code?: string,
+): Record<string, unknown> {
+  return {
+    ...(code && { code }),
+    data,
+    env: { conda: FILES.conda, virtualenv: FILES.pythonEnv },
+    loader_module: loaderModule,
+    python_version: pythonVersionOf(env),
+  };
+}
+
+/**
  * The MLflow flavors: for one booster, `xgboost` + `python_function` exactly as
  * `mlflow.xgboost.save_model(model_format="ubj")` writes them; for a two-stage model, both
  * boosters and a `python_function` over them through shipped code.
  */
 function writeMlflowFlavors(dir: string, model: ArtifactModel, env: PythonEnvOptions): MlflowFlavors {
-  const pyfuncEnv = { conda: FILES.conda, virtualenv: FILES.pythonEnv };
   if (model instanceof GbdtModel) {
     const json = model.toXGBoostJSON();
     const xgbVersion = xgbVersionOf(json);
@@ -319,12 +337,7 @@ function writeMlflowFlavors(dir: string, model: ArtifactModel, env: PythonEnvOpt
       flavors: {
         // pyfunc.add_to_model(mlflow_model, loader_module="mlflow.xgboost", data=model_data_subpath,
         //                     conda_env=_CONDA_ENV_FILE_NAME, python_env=_PYTHON_ENV_FILE_NAME, code=None)
-        python_function: {
-          data: FILES.xgboostUbj,
-          env: pyfuncEnv,
-          loader_module: 'mlflow.xgboost',
-          python_version: pythonVersionOf(env),
-        },
+        python_function: pythonFunctionFlavor(env, 'mlflow.xgboost', FILES.xgboostUbj),
         // mlflow_model.add_flavor("xgboost", xgb_version=…, data=…, model_class=…, model_format=…, code=None)
         xgboost: {
           code: null,
@@ -355,13 +368,12 @@ function writeMlflowFlavors(dir: string, model: ArtifactModel, env: PythonEnvOpt
   writeFileSync(path.join(dir, FILES.twoStageCode, `${TWO_STAGE_PYFUNC_MODULE}.py`), TWO_STAGE_PYFUNC_SOURCE);
   return {
     flavors: {
-      python_function: {
-        code: FILES.twoStageCode,
-        data: FILES.twoStageConfig,
-        env: pyfuncEnv,
-        loader_module: TWO_STAGE_PYFUNC_MODULE,
-        python_version: pythonVersionOf(env),
-      },
+      python_function: pythonFunctionFlavor(
+        env,
+        TWO_STAGE_PYFUNC_MODULE,
+        FILES.twoStageConfig,
+        FILES.twoStageCode,
+      ),
     },
     metadata: {
       propflow_flavors:
@@ -429,6 +441,9 @@ const mlmodelSchema = z.object({
   saved_input_example_info: z.looseObject({ artifact_path: z.string().min(1) }).optional(),
 });
 
+type MLmodelYaml = z.infer<typeof mlmodelSchema>;
+type PropflowFlavorYaml = MLmodelYaml['flavors'][typeof FLAVOR];
+
 const inputExampleSchema = z.object({
   columns: z.array(z.string()),
   data: z.array(z.array(z.union([z.number(), z.string(), z.null()]))),
@@ -446,8 +461,8 @@ function readJson(dir: string, file: string): unknown {
   }
 }
 
-/** Read and validate an artifact folder written by `writeModelArtifact` (or by hand in its layout). */
-export function readModelArtifact(dir: string): LoadedArtifact {
+/** MLmodel's YAML, parsed and checked against its schema. */
+function readMlmodel(dir: string): MLmodelYaml {
   const mlPath = path.join(dir, MLMODEL_FILE);
   if (!existsSync(mlPath)) throw new NotFoundError(`model artifact ${dir}: no ${MLMODEL_FILE} file`);
   let raw: unknown;
@@ -464,28 +479,36 @@ export function readModelArtifact(dir: string): LoadedArtifact {
   const parsed = mlmodelSchema.safeParse(raw);
   if (!parsed.success)
     throw new DataError(`model artifact ${dir}: ${MLMODEL_FILE}: ${describeIssues(parsed.error)}`);
-  const ml = parsed.data;
-  const decode = (field: 'inputs' | 'outputs'): SignatureColumn[] => {
-    let value: unknown;
-    try {
-      value = JSON.parse(ml.signature[field]);
-    } catch {
-      throw new DataError(`model artifact ${dir}: ${MLMODEL_FILE}: signature.${field} is not a JSON string`);
-    }
-    const cols = z.array(columnSchema).min(1).safeParse(value);
-    if (!cols.success) {
-      throw new DataError(
-        `model artifact ${dir}: ${MLMODEL_FILE}: signature.${field}: ${describeIssues(cols.error)}`,
-      );
-    }
-    return cols.data.map((c) =>
-      c.required === undefined
-        ? { name: c.name, type: c.type }
-        : { name: c.name, type: c.type, required: c.required },
+  return parsed.data;
+}
+
+/** One side of MLmodel's signature, decoded from MLflow's JSON-in-YAML string. */
+function decodeSignatureColumns(
+  dir: string,
+  ml: MLmodelYaml,
+  field: 'inputs' | 'outputs',
+): SignatureColumn[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(ml.signature[field]);
+  } catch {
+    throw new DataError(`model artifact ${dir}: ${MLMODEL_FILE}: signature.${field} is not a JSON string`);
+  }
+  const cols = z.array(columnSchema).min(1).safeParse(value);
+  if (!cols.success) {
+    throw new DataError(
+      `model artifact ${dir}: ${MLMODEL_FILE}: signature.${field}: ${describeIssues(cols.error)}`,
     );
-  };
-  const signature = { inputs: decode('inputs'), outputs: decode('outputs') };
-  const fl = ml.flavors[FLAVOR];
+  }
+  return cols.data.map((c) =>
+    c.required === undefined
+      ? { name: c.name, type: c.type }
+      : { name: c.name, type: c.type, required: c.required },
+  );
+}
+
+/** The model file the propflow flavor names, loaded and checked against the signature's inputs. */
+function loadFlavorModel(dir: string, fl: PropflowFlavorYaml, signature: ModelSignature): ArtifactModel {
   const modelJson = readJson(dir, fl.model_file);
   const source = `model artifact ${dir}: ${fl.model_file}`;
   const model: ArtifactModel =
@@ -495,17 +518,24 @@ export function readModelArtifact(dir: string): LoadedArtifact {
       `model artifact ${dir}: the signature has ${signature.inputs.length} inputs but ${fl.model_file} takes ${model.nFeatures} features`,
     );
   }
-  const featureSet = readJson(dir, fl.feature_set);
-  const calibration = fl.calibration
+  return model;
+}
+
+function readCalibration(dir: string, fl: PropflowFlavorYaml): IsotonicRegression | null {
+  return fl.calibration
     ? loadIsotonic(readJson(dir, fl.calibration), `model artifact ${dir}: ${fl.calibration}`)
     : null;
-  let inputExample: InputExample | null = null;
-  const exFile = ml.saved_input_example_info?.artifact_path;
-  if (exFile) {
-    const ex = inputExampleSchema.safeParse(readJson(dir, exFile));
-    if (!ex.success) throw new DataError(`model artifact ${dir}: ${exFile}: ${describeIssues(ex.error)}`);
-    inputExample = ex.data;
-  }
+}
+
+function readInputExample(dir: string, exFile: string | undefined): InputExample | null {
+  if (!exFile) return null;
+  const ex = inputExampleSchema.safeParse(readJson(dir, exFile));
+  if (!ex.success) throw new DataError(`model artifact ${dir}: ${exFile}: ${describeIssues(ex.error)}`);
+  return ex.data;
+}
+
+/** What MLmodel records, in `MLmodelInfo`'s shape (the flavor's extra keys kept). */
+function mlmodelInfo(ml: MLmodelYaml, signature: ModelSignature): MLmodelInfo {
   const {
     model_type,
     model_file,
@@ -514,30 +544,39 @@ export function readModelArtifact(dir: string): LoadedArtifact {
     calibration: cal,
     format_version,
     ...extras
-  } = fl;
+  } = ml.flavors[FLAVOR];
   return {
-    mlmodel: {
-      artifactPath: ml.artifact_path,
-      runId: ml.run_id,
-      modelUuid: ml.model_uuid,
-      utcTimeCreated: ml.utc_time_created,
-      flavor: {
-        ...extras,
-        modelType: model_type,
-        modelFile: model_file,
-        xgboostModel: xgboost_model ?? null,
-        featureSet: feature_set,
-        calibration: cal ?? null,
-        inputExample: exFile ?? null,
-        formatVersion: format_version,
-      },
-      signature,
+    artifactPath: ml.artifact_path,
+    runId: ml.run_id,
+    modelUuid: ml.model_uuid,
+    utcTimeCreated: ml.utc_time_created,
+    flavor: {
+      ...extras,
+      modelType: model_type,
+      modelFile: model_file,
+      xgboostModel: xgboost_model ?? null,
+      featureSet: feature_set,
+      calibration: cal ?? null,
+      inputExample: ml.saved_input_example_info?.artifact_path ?? null,
+      formatVersion: format_version,
     },
-    model,
-    featureSet,
-    calibration,
-    inputExample,
+    signature,
   };
+}
+
+/** Read and validate an artifact folder written by `writeModelArtifact` (or by hand in its layout). */
+export function readModelArtifact(dir: string): LoadedArtifact {
+  const ml = readMlmodel(dir);
+  const signature = {
+    inputs: decodeSignatureColumns(dir, ml, 'inputs'),
+    outputs: decodeSignatureColumns(dir, ml, 'outputs'),
+  };
+  const fl = ml.flavors[FLAVOR];
+  const model = loadFlavorModel(dir, fl, signature);
+  const featureSet = readJson(dir, fl.feature_set);
+  const calibration = readCalibration(dir, fl);
+  const inputExample = readInputExample(dir, ml.saved_input_example_info?.artifact_path);
+  return { mlmodel: mlmodelInfo(ml, signature), model, featureSet, calibration, inputExample };
 }
 
 /** An input example from the first rows of a column-major matrix (NaN → null). */

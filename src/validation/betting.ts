@@ -17,6 +17,11 @@ export function americanPayout(odds: number): number {
   return odds > 0 ? odds / 100 : 100 / -odds;
 }
 
+/** The probability a price implies, vig included: 1 / (1 + payout) (0.5238 at −110). */
+export function impliedProbability(odds: number): number {
+  return 1 / (1 + americanPayout(odds));
+}
+
 export interface BetInput {
   pred: ArrayLike<number>;
   actual: ArrayLike<number>;
@@ -54,8 +59,8 @@ export interface BetResult {
   rowProfit: Float64Array;
 }
 
-/** Simulate one-unit bets row by row (rows in time order for the drawdown). */
-export function simulateBets(input: BetInput): BetResult {
+/** Refuse inputs without one value per row or with a negative edge. */
+function checkBetInput(input: BetInput): void {
   const { pred, actual, line, overOdds, underOdds, minEdge } = input;
   const n = pred.length;
   for (const [name, arr] of [
@@ -73,17 +78,60 @@ export function simulateBets(input: BetInput): BetResult {
   if (!Number.isFinite(minEdge) || minEdge < 0) {
     throw new InvalidParameterError(`simulateBets: minEdge must be a number ≥ 0 (got ${minEdge}).`);
   }
+}
+
+/** The running counts of a simulation. */
+interface BetTally {
+  wins: number;
+  losses: number;
+  pushes: number;
+  nOver: number;
+  nUnder: number;
+  profit: number;
+  drawdown: number;
+  payoutSum: number;
+}
+
+/** The result's figures from the counts (rates NaN without bets). */
+function summarizeBets(t: BetTally, side: Int8Array, rowProfit: Float64Array): BetResult {
+  const nBets = t.nOver + t.nUnder;
+  const avgPayout = nBets > 0 ? t.payoutSum / nBets : Number.NaN;
+  return {
+    n_bets: nBets,
+    n_over: t.nOver,
+    n_under: t.nUnder,
+    wins: t.wins,
+    losses: t.losses,
+    pushes: t.pushes,
+    win_rate: t.wins + t.losses > 0 ? t.wins / (t.wins + t.losses) : Number.NaN,
+    roi: nBets > 0 ? t.profit / nBets : Number.NaN,
+    profit: t.profit,
+    max_drawdown: t.drawdown,
+    avg_payout: avgPayout,
+    break_even_win_rate: nBets > 0 ? 1 / (1 + avgPayout) : Number.NaN,
+    side,
+    rowProfit,
+  };
+}
+
+/** Simulate one-unit bets row by row (rows in time order for the drawdown). */
+export function simulateBets(input: BetInput): BetResult {
+  checkBetInput(input);
+  const { pred, actual, line, overOdds, underOdds, minEdge } = input;
+  const n = pred.length;
   const side = new Int8Array(n);
   const rowProfit = new Float64Array(n);
-  let wins = 0;
-  let losses = 0;
-  let pushes = 0;
-  let nOver = 0;
-  let nUnder = 0;
-  let profit = 0;
+  const t: BetTally = {
+    wins: 0,
+    losses: 0,
+    pushes: 0,
+    nOver: 0,
+    nUnder: 0,
+    profit: 0,
+    drawdown: 0,
+    payoutSum: 0,
+  };
   let peak = 0;
-  let drawdown = 0;
-  let payoutSum = 0;
   for (let i = 0; i < n; i++) {
     const l = line[i]!;
     const p = pred[i]!;
@@ -99,43 +147,26 @@ export function simulateBets(input: BetInput): BetResult {
     }
     const payout = americanPayout(s === 1 ? overOdds[i]! : underOdds[i]!);
     side[i] = s;
-    payoutSum += payout;
-    if (s === 1) nOver++;
-    else nUnder++;
+    t.payoutSum += payout;
+    if (s === 1) t.nOver++;
+    else t.nUnder++;
     let r: number;
     if (a === l) {
       r = 0;
-      pushes++;
+      t.pushes++;
     } else if (a > l === (s === 1)) {
       r = payout;
-      wins++;
+      t.wins++;
     } else {
       r = -1;
-      losses++;
+      t.losses++;
     }
     rowProfit[i] = r;
-    profit += r;
-    if (profit > peak) peak = profit;
-    if (peak - profit > drawdown) drawdown = peak - profit;
+    t.profit += r;
+    if (t.profit > peak) peak = t.profit;
+    if (peak - t.profit > t.drawdown) t.drawdown = peak - t.profit;
   }
-  const nBets = nOver + nUnder;
-  const avgPayout = nBets > 0 ? payoutSum / nBets : Number.NaN;
-  return {
-    n_bets: nBets,
-    n_over: nOver,
-    n_under: nUnder,
-    wins,
-    losses,
-    pushes,
-    win_rate: wins + losses > 0 ? wins / (wins + losses) : Number.NaN,
-    roi: nBets > 0 ? profit / nBets : Number.NaN,
-    profit,
-    max_drawdown: drawdown,
-    avg_payout: avgPayout,
-    break_even_win_rate: nBets > 0 ? 1 / (1 + avgPayout) : Number.NaN,
-    side,
-    rowProfit,
-  };
+  return summarizeBets(t, side, rowProfit);
 }
 
 export interface BootstrapOptions {

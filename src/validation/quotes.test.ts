@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { consensusLines, type PropLines } from '../data/index.js';
 import { linesForRows, quotesForRows } from '../features/index.js';
-import { americanPayout, bootstrapRoi, simulateBets, simulateQuoteBets } from './index.js';
+import {
+  americanPayout,
+  bootstrapRoi,
+  type QuoteBetInput,
+  type QuoteChoice,
+  type RowQuotes,
+  simulateBets,
+  simulateQuoteBets,
+} from './index.js';
 
 /** A lines table from quotes `[game, player, book, line, over, under, closeLine?]`, sorted as readPropLines sorts. */
 function table(rows: Array<[string, number, string, number, number, number, number?]>): PropLines {
@@ -30,6 +38,16 @@ const keysOf = (pairs: Array<[string, number]>) => ({
   keys: { gameId: pairs.map((p) => p[0]), playerId: Int32Array.from(pairs.map((p) => p[1])) },
 });
 
+/** One row bet at its quotes (game date 1 unless `more` says otherwise). */
+const betOneRow = (
+  quotes: RowQuotes,
+  pred: number,
+  actual: number,
+  minEdge: number,
+  choice: QuoteChoice,
+  more: Partial<QuoteBetInput> = {},
+) => simulateQuoteBets({ pred: [pred], actual: [actual], date: [1], quotes, minEdge, choice, ...more });
+
 describe('betting at real quotes', () => {
   // one player-game, two books that disagree: the median (21) is a line nobody offers
   const lines = table([
@@ -56,14 +74,7 @@ describe('betting at real quotes', () => {
     expect(c.medianLine![0]).toBe(21);
     expect([20.5, 21.5]).toContain(c.line[0]);
     const q = quotesForRows(m, lines);
-    const real = simulateQuoteBets({
-      pred: [25],
-      actual: [21.2],
-      date: [19_000],
-      quotes: q,
-      minEdge: 1,
-      choice: { book: 'B' },
-    });
+    const real = betOneRow(q, 25, 21.2, 1, { book: 'B' }, { date: [19_000] });
     expect(real.choice).toBe('book:B');
     expect(real.betLine[0]).toBe(21.5);
     expect(real.betOdds[0]).toBe(150);
@@ -78,14 +89,7 @@ describe('betting at real quotes', () => {
 
   it('the median on a whole number no book quotes is never settled there, so no push there', () => {
     const q = quotesForRows(m, lines);
-    const r = simulateQuoteBets({
-      pred: [15],
-      actual: [21],
-      date: [1],
-      quotes: q,
-      minEdge: 1,
-      choice: 'consensus',
-    });
+    const r = betOneRow(q, 15, 21, 1, 'consensus');
     expect(r.choice).toBe('consensus_line_best_price');
     expect(r.pushes).toBe(0);
     expect([20.5, 21.5]).toContain(r.betLine[0]);
@@ -95,26 +99,11 @@ describe('betting at real quotes', () => {
   it('best_ev takes the quote of highest expected value and says so; a named book without a quote is no bet', () => {
     const q = quotesForRows(m, lines);
     // prediction 22.5, sd 6: over 21.5 at +150 has EV ≈ 0.566·2.5 − 1 = +0.41; over 20.5 at −110 ≈ +0.13
-    const r = simulateQuoteBets({
-      pred: [22.5],
-      actual: [30],
-      date: [1],
-      quotes: q,
-      minEdge: 0.5,
-      choice: 'best_ev',
-      sigma: 6,
-    });
+    const r = betOneRow(q, 22.5, 30, 0.5, 'best_ev', { sigma: 6 });
     expect(r.choice).toBe('best_ev');
     expect(r.betBook[0]).toBe('B');
     expect(r.profit).toBeCloseTo(1.5);
-    const none = simulateQuoteBets({
-      pred: [22.5],
-      actual: [30],
-      date: [1],
-      quotes: q,
-      minEdge: 0.5,
-      choice: { book: 'C' },
-    });
+    const none = betOneRow(q, 22.5, 30, 0.5, { book: 'C' });
     expect(none.n_bets).toBe(0);
     expect(() =>
       simulateQuoteBets({ pred: [1], actual: [1], date: [1], quotes: q, minEdge: 0, choice: 'best_ev' }),
@@ -130,54 +119,23 @@ describe('betting at real quotes', () => {
     ]);
     const q = quotesForRows(m, feed);
     // over 21.5 at +180 with under 23.5 at −108: one of the two always wins, for less than it pays
-    const r = simulateQuoteBets({
-      pred: [30],
-      actual: [22],
-      date: [1],
-      quotes: q,
-      minEdge: 1,
-      choice: 'best_ev',
-      sigma: 6,
-    });
+    const r = betOneRow(q, 30, 22, 1, 'best_ev', { sigma: 6 });
     expect(r.n_quote_sides_dropped).toBe(1);
     expect(r.betBook[0]).not.toBe('R');
-    const raw = simulateQuoteBets({
-      pred: [30],
-      actual: [22],
-      date: [1],
-      quotes: q,
-      minEdge: 1,
-      choice: 'best_ev',
-      sigma: 6,
-      dropArbitrage: false,
-    });
+    const raw = betOneRow(q, 30, 22, 1, 'best_ev', { sigma: 6, dropArbitrage: false });
     expect(raw.betBook[0]).toBe('R');
     expect(raw.profit).toBeCloseTo(1.8);
   });
 
   it('closing-line value: the line moving toward the bet is positive', () => {
     const q = quotesForRows(m, lines);
-    const r = simulateQuoteBets({
-      pred: [25],
-      actual: [30],
-      date: [1],
-      quotes: q,
-      minEdge: 1,
-      choice: { book: 'A' },
-    });
+    const r = betOneRow(q, 25, 30, 1, { book: 'A' });
     // over 20.5, closed at 21.5: +1 point; the close is at another line, so no price CLV
     expect(r.clvPoints[0]).toBe(1);
     expect(r.clv_points_mean).toBe(1);
     expect(r.beat_close_rate).toBe(1);
     expect(r.clvPrice[0]).toBeNaN();
-    const b = simulateQuoteBets({
-      pred: [25],
-      actual: [30],
-      date: [1],
-      quotes: q,
-      minEdge: 1,
-      choice: { book: 'B' },
-    });
+    const b = betOneRow(q, 25, 30, 1, { book: 'B' });
     // over 21.5 at +150 against a close of +150/−190 at the same line: fair over ≈ 0.4 / (0.4 + 0.655)
     const io = 1 / 2.5;
     const iu = 190 / 290;

@@ -14,7 +14,7 @@
  */
 import { errorFunction } from 'simple-statistics';
 import { InvalidParameterError } from '../errors.js';
-import { americanPayout, type BetResult, bootstrapRoi, simulateBets } from './betting.js';
+import { americanPayout, type BetResult, bootstrapRoi, impliedProbability, simulateBets } from './betting.js';
 
 /** The quotes of each row, compressed: row r's quotes are `[offset[r], offset[r + 1])`. */
 export interface RowQuotes {
@@ -105,10 +105,14 @@ function medianOf(xs: number[]): number {
   return k % 2 === 1 ? s[(k - 1) / 2]! : (s[k / 2 - 1]! + s[k / 2]!) / 2;
 }
 
+/** The lines of quotes [a, b). */
+function rowLines(q: RowQuotes, a: number, b: number): number[] {
+  return Array.from(q.line.subarray(a, b));
+}
+
 /** The quoted line nearest the median of a row's lines (ties: more books, then lower). */
 function consensusOf(q: RowQuotes, a: number, b: number): number {
-  const ls: number[] = [];
-  for (let j = a; j < b; j++) ls.push(q.line[j]!);
+  const ls = rowLines(q, a, b);
   const mid = medianOf(ls);
   let best = Number.NaN;
   let bestCount = 0;
@@ -196,9 +200,7 @@ export function dropArbitrageQuotes(q: RowQuotes): {
     const a = q.offset[r]!;
     const b = q.offset[r + 1]!;
     if (b - a < 2) continue;
-    const ls: number[] = [];
-    for (let j = a; j < b; j++) ls.push(q.line[j]!);
-    const mid = medianOf(ls);
+    const mid = medianOf(rowLines(q, a, b));
     for (let i = a; i < b; i++) {
       for (let k = a; k < b; k++) {
         if (i === k || q.book[i] === q.book[k]) continue;
@@ -206,8 +208,8 @@ export function dropArbitrageQuotes(q: RowQuotes): {
         const o = q.overOdds[i]!;
         const u = q.underOdds[k]!;
         if (Number.isNaN(o) || Number.isNaN(u) || q.line[k]! < q.line[i]!) continue;
-        const po = 1 / (1 + americanPayout(o));
-        const pu = 1 / (1 + americanPayout(u));
+        const po = impliedProbability(o);
+        const pu = impliedProbability(u);
         if (po + pu >= 1) continue;
         const di = Math.abs(q.line[i]! - mid);
         const dk = Math.abs(q.line[k]! - mid);
@@ -233,8 +235,8 @@ function closingValue(q: RowQuotes, j: number, side: 1 | -1): { points: number; 
   const co = q.closeOverOdds[j]!;
   const cu = q.closeUnderOdds[j]!;
   if (cl === q.line[j] && !Number.isNaN(co) && !Number.isNaN(cu)) {
-    const io = 1 / (1 + americanPayout(co));
-    const iu = 1 / (1 + americanPayout(cu));
+    const io = impliedProbability(co);
+    const iu = impliedProbability(cu);
     const fair = (side === 1 ? io : iu) / (io + iu);
     price = fair * (1 + americanPayout(side === 1 ? q.overOdds[j]! : q.underOdds[j]!)) - 1;
   }

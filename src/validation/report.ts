@@ -11,7 +11,7 @@
  *   market's own, from its no-vig prices, where there are prices).
  */
 import { InvalidParameterError } from '../errors.js';
-import { americanPayout } from './betting.js';
+import { impliedProbability } from './betting.js';
 import { normalPOver, type QuoteChoice, type RowQuotes, simulateQuoteBets } from './quotes.js';
 
 /** A vega-lite spec (kept as plain JSON here: `validation/` does not draw). */
@@ -214,8 +214,8 @@ function bettingTable(inp: QualityInputs) {
 /** Market P(over) from no-vig consensus prices (NaN without both prices). */
 function marketPOver(o: number, u: number): number {
   if (Number.isNaN(o) || Number.isNaN(u)) return Number.NaN;
-  const io = 1 / (1 + americanPayout(o));
-  const iu = 1 / (1 + americanPayout(u));
+  const io = impliedProbability(o);
+  const iu = impliedProbability(u);
   return io / (io + iu);
 }
 

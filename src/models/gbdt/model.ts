@@ -184,57 +184,7 @@ export class GbdtModel {
 
   private xgboostObject(): Record<string, unknown> {
     const p = this.nFeatures;
-    const objective =
-      this.params.loss === 'squared'
-        ? { name: 'reg:squarederror', reg_loss_param: { scale_pos_weight: '1' } }
-        : this.params.loss === 'absolute'
-          ? { name: 'reg:absoluteerror' }
-          : {
-              name: 'reg:pseudohubererror',
-              pseudo_huber_param: {
-                huber_slope: String(
-                  typeof this.params.huberDelta === 'number'
-                    ? this.params.huberDelta
-                    : (this.huberDeltaUsed ?? 1),
-                ),
-              },
-            };
-    const trees = this.trees.map((t, id) => {
-      const m = t.feature.length;
-      const parents = new Array<number>(m).fill(2147483647);
-      for (let k = 0; k < m; k++) {
-        if (t.feature[k]! >= 0) {
-          parents[t.left[k]!] = k;
-          parents[t.right[k]!] = k;
-        }
-      }
-      const isLeaf = (k: number): boolean => t.feature[k]! < 0;
-      return {
-        base_weights: new XgbFloats(Array.from(t.value)),
-        categories: [],
-        categories_nodes: [],
-        categories_segments: [],
-        categories_sizes: [],
-        default_left: Array.from(t.defaultLeft),
-        id,
-        left_children: Array.from(t.left),
-        loss_changes: new XgbFloats(Array.from(t.gain, (g) => Math.fround(g))),
-        parents,
-        right_children: Array.from(t.right),
-        split_conditions: new XgbFloats(
-          Array.from({ length: m }, (_, k) => (isLeaf(k) ? t.value[k]! : t.threshold[k]!)),
-        ),
-        split_indices: Array.from({ length: m }, (_, k) => (isLeaf(k) ? 0 : t.feature[k]!)),
-        split_type: new Array<number>(m).fill(0),
-        sum_hessian: new XgbFloats(Array.from(t.cover)),
-        tree_param: {
-          num_deleted: '0',
-          num_feature: String(p),
-          num_nodes: String(m),
-          size_leaf_vector: '0',
-        },
-      };
-    });
+    const trees = this.trees.map((t, id) => xgboostTree(t, id, p));
     return {
       learner: {
         attributes: {},
@@ -259,11 +209,65 @@ export class GbdtModel {
           num_feature: String(p),
           num_target: '1',
         },
-        objective,
+        objective: this.xgboostObjective(),
       },
       version: [1, 7, 4],
     };
   }
+
+  /** The learner's `objective` for this model's loss (the Huber slope as it was trained). */
+  private xgboostObjective(): Record<string, unknown> {
+    if (this.params.loss === 'squared') {
+      return { name: 'reg:squarederror', reg_loss_param: { scale_pos_weight: '1' } };
+    }
+    if (this.params.loss === 'absolute') return { name: 'reg:absoluteerror' };
+    return {
+      name: 'reg:pseudohubererror',
+      pseudo_huber_param: {
+        huber_slope: String(
+          typeof this.params.huberDelta === 'number' ? this.params.huberDelta : (this.huberDeltaUsed ?? 1),
+        ),
+      },
+    };
+  }
+}
+
+/** One tree in XGBoost's JSON layout (node arrays, leaves' values in `split_conditions`). */
+function xgboostTree(t: Tree, id: number, nFeatures: number): Record<string, unknown> {
+  const m = t.feature.length;
+  const parents = new Array<number>(m).fill(2147483647);
+  for (let k = 0; k < m; k++) {
+    if (t.feature[k]! >= 0) {
+      parents[t.left[k]!] = k;
+      parents[t.right[k]!] = k;
+    }
+  }
+  const isLeaf = (k: number): boolean => t.feature[k]! < 0;
+  return {
+    base_weights: new XgbFloats(Array.from(t.value)),
+    categories: [],
+    categories_nodes: [],
+    categories_segments: [],
+    categories_sizes: [],
+    default_left: Array.from(t.defaultLeft),
+    id,
+    left_children: Array.from(t.left),
+    loss_changes: new XgbFloats(Array.from(t.gain, (g) => Math.fround(g))),
+    parents,
+    right_children: Array.from(t.right),
+    split_conditions: new XgbFloats(
+      Array.from({ length: m }, (_, k) => (isLeaf(k) ? t.value[k]! : t.threshold[k]!)),
+    ),
+    split_indices: Array.from({ length: m }, (_, k) => (isLeaf(k) ? 0 : t.feature[k]!)),
+    split_type: new Array<number>(m).fill(0),
+    sum_hessian: new XgbFloats(Array.from(t.cover)),
+    tree_param: {
+      num_deleted: '0',
+      num_feature: String(nFeatures),
+      num_nodes: String(m),
+      size_leaf_vector: '0',
+    },
+  };
 }
 
 /** A float array for XGBoost's JSON: integers must be written as `1.0`, not `1`. */
