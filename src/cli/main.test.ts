@@ -3,42 +3,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../../test/helpers/cli.js';
 import { PROPFLOW_VERSION } from '../config.js';
 import { ModelRegistry } from '../registry/index.js';
 import { openStore } from '../tracking/index.js';
-import { main } from './main.js';
 import { formatNumber, redactUri, renderTable, snakeKeys } from './output.js';
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run the propflow command line in this process, capturing its output and exit code. */
-async function cli(...args: string[]): Promise<Result> {
-  let stdout = '';
-  let stderr = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c) => {
-    stdout += String(c);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c) => {
-    stderr += String(c);
-    return true;
-  });
-  process.exitCode = undefined;
-  try {
-    await main(['node', 'propflow', ...args]);
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
-  return { code, stdout, stderr };
-}
 
 const dir = mkdtempSync(path.join(tmpdir(), 'propflow-cli-'));
 const uri = `sqlite:///${path.join(dir, 'tracking.db')}`;

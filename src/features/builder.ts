@@ -133,34 +133,49 @@ function buildPlayerHistory(h: PlayerGames, inputs: Set<string>, team: TeamHisto
   return { date, season, team: teamOf, ranges, cols, order };
 }
 
-function buildTeamHistory(h: PlayerGames): TeamHistory {
+/** The team-games of a player-games table: one per (game, team), with each row's team-game. */
+interface TeamGames {
+  m: number;
+  key: Map<string, number>;
+  rowTg: Int32Array;
+  game: string[];
+  team: string[];
+  opp: string[];
+  date: number[];
+  season: number[];
+}
+
+function indexTeamGames(h: PlayerGames): TeamGames {
   const n = h.n;
   const key = new Map<string, number>();
   const rowTg = new Int32Array(n);
-  const tgGame: string[] = [];
-  const tgTeam: string[] = [];
-  const tgOpp: string[] = [];
-  const tgDate: number[] = [];
-  const tgSeason: number[] = [];
+  const tg = { game: [] as string[], team: [] as string[], opp: [] as string[] };
+  const date: number[] = [];
+  const season: number[] = [];
   for (let i = 0; i < n; i++) {
     const k = `${h.gameId[i]}|${h.team[i]}`;
     let g = key.get(k);
     if (g === undefined) {
-      g = tgGame.length;
+      g = tg.game.length;
       key.set(k, g);
-      tgGame.push(h.gameId[i]!);
-      tgTeam.push(h.team[i]!);
-      tgOpp.push(h.opponent[i]!);
-      tgDate.push(h.date[i]!);
-      tgSeason.push(h.season[i]!);
+      tg.game.push(h.gameId[i]!);
+      tg.team.push(h.team[i]!);
+      tg.opp.push(h.opponent[i]!);
+      date.push(h.date[i]!);
+      season.push(h.season[i]!);
     }
     rowTg[i] = g;
   }
-  const m = tgGame.length;
+  return { m: tg.game.length, key, rowTg, ...tg, date, season };
+}
+
+/** Per team-game totals: points, rebounds, assists, minutes, possessions and possessions used. */
+function teamGameTotals(h: PlayerGames, tg: TeamGames) {
+  const { m, rowTg } = tg;
   const sum = (c: Float32Array | undefined): Float64Array => {
     const out = new Float64Array(m);
     if (!c) return out.fill(Number.NaN);
-    for (let i = 0; i < n; i++) out[rowTg[i]!]! += c[i]!;
+    for (let i = 0; i < h.n; i++) out[rowTg[i]!]! += c[i]!;
     return out;
   };
   const pts = sum(h.pts);
@@ -177,10 +192,18 @@ function buildTeamHistory(h: PlayerGames): TeamHistory {
     poss[g] = fga[g]! + 0.44 * fta[g]! - oreb[g]! + tov[g]!;
     used[g] = fga[g]! + 0.44 * fta[g]! + tov[g]!;
   }
+  return { pts, reb, ast, mins, poss, used };
+}
+
+function buildTeamHistory(h: PlayerGames): TeamHistory {
+  const n = h.n;
+  const tg = indexTeamGames(h);
+  const { m, key, rowTg } = tg;
+  const { pts, reb, ast, mins, poss, used } = teamGameTotals(h, tg);
   // order team-games by (team, date)
   const order = Array.from({ length: m }, (_, g) => g);
   order.sort((a, b) =>
-    tgTeam[a]! < tgTeam[b]! ? -1 : tgTeam[a]! > tgTeam[b]! ? 1 : tgDate[a]! - tgDate[b]!,
+    tg.team[a]! < tg.team[b]! ? -1 : tg.team[a]! > tg.team[b]! ? 1 : tg.date[a]! - tg.date[b]!,
   );
   const t: TeamHistory = {
     date: new Int32Array(m),
@@ -196,9 +219,9 @@ function buildTeamHistory(h: PlayerGames): TeamHistory {
   };
   for (let k = 0; k < m; k++) {
     const g = order[k]!;
-    const o = key.get(`${tgGame[g]}|${tgOpp[g]}`);
-    t.date[k] = tgDate[g]!;
-    t.season[k] = tgSeason[g]!;
+    const o = key.get(`${tg.game[g]}|${tg.opp[g]}`);
+    t.date[k] = tg.date[g]!;
+    t.season[k] = tg.season[g]!;
     t.possOwn[k] = poss[g]!;
     t.minutes[k] = mins[g]!;
     t.possOpp[k] = o === undefined ? Number.NaN : poss[o]!;
@@ -207,8 +230,8 @@ function buildTeamHistory(h: PlayerGames): TeamHistory {
   }
   let s = 0;
   for (let k = 1; k <= m; k++) {
-    if (k === m || tgTeam[order[k]!] !== tgTeam[order[s]!]) {
-      t.ranges.set(tgTeam[order[s]!]!, [s, k]);
+    if (k === m || tg.team[order[k]!] !== tg.team[order[s]!]) {
+      t.ranges.set(tg.team[order[s]!]!, [s, k]);
       s = k;
     }
   }
@@ -277,6 +300,261 @@ function contextOptions(set: FeatureSet): ContextOptions | null {
   return opts;
 }
 
+/** What a feature's compiler reads: its definition, the histories, the targets and the prepared extras. */
+interface KernelEnv {
+  def: FeatureDefinition;
+  p: FeatureDefinition['params'];
+  ph: PlayerHistory;
+  th: TeamHistory;
+  targets: GameKeys;
+  ctx: GameContext | null;
+  lines: ConsensusLines | undefined;
+  /** The prepared column of the feature's k-th input. */
+  input: (k: number) => Float64Array;
+}
+
+type KernelCompiler = (env: KernelEnv) => Kernel;
+
+/** The consensus PRA line the market opened at for the target game. */
+function compileMarketLine({ def, targets, lines }: KernelEnv): Kernel {
+  if (!lines) {
+    throw new InvalidParameterError(
+      `feature '${def.name}' reads the prop lines: pass { lines } (the dataset's consensus lines) to the builder.`,
+    );
+  }
+  const at = new Map<string, number>();
+  for (let j = 0; j < lines.n; j++)
+    if (lines.market[j] === 'PRA') at.set(`${lines.gameId[j]}|${lines.playerId[j]}`, j);
+  return (t) => {
+    const j = at.get(`${targets.gameId[t]}|${targets.playerId[t]}`);
+    return j === undefined ? Number.NaN : lines.line[j]!;
+  };
+}
+
+/** A column of the precomputed game context (availability, role-adjusted opponent). */
+function compileContext({ def, ctx }: KernelEnv): Kernel {
+  const values = ctx![CONTEXT_COLUMNS[def.transform]!];
+  return (t) => values[t]!;
+}
+
+function compileRollingMean({ p, input }: KernelEnv): Kernel {
+  const x = input(0);
+  const w = p['window']!;
+  const minP = p['minPeriods']!;
+  return (_t, s, j) => {
+    const sum = presentSum(x, Math.max(s, j - w), j);
+    return presentCount >= minP ? sum / presentCount : Number.NaN;
+  };
+}
+
+function compileSeasonMean({ ph, targets, input }: KernelEnv): Kernel {
+  const x = input(0);
+  const tSeason = targets.season;
+  return (t, s, j) => {
+    const season = tSeason[t]!;
+    let a = j;
+    while (a > s && ph.season[a - 1] === season) a--;
+    const sum = presentSum(x, a, j);
+    return presentCount > 0 ? sum / presentCount : Number.NaN;
+  };
+}
+
+function compileRollingStd({ p, input }: KernelEnv): Kernel {
+  const x = input(0);
+  const w = p['window']!;
+  const minP = p['minPeriods']!;
+  return (_t, s, j) => {
+    const a = Math.max(s, j - w);
+    const sum = presentSum(x, a, j);
+    const k = presentCount;
+    if (k < minP) return Number.NaN;
+    const mean = sum / k;
+    let ss = 0;
+    for (let q = a; q < j; q++) {
+      const v = x[q]!;
+      if (!Number.isNaN(v)) ss += (v - mean) * (v - mean);
+    }
+    return Math.sqrt(ss / k);
+  };
+}
+
+function compileRollingSlope({ p, input }: KernelEnv): Kernel {
+  const x = input(0);
+  const w = p['window']!;
+  const minP = p['minPeriods']!;
+  return (_t, s, j) => {
+    const a = Math.max(s, j - w);
+    const k = j - a;
+    if (k < minP) return Number.NaN;
+    const xm = (k - 1) / 2;
+    let ym = 0;
+    for (let q = a; q < j; q++) ym += x[q]!;
+    ym /= k;
+    let num = 0;
+    let den = 0;
+    for (let q = a; q < j; q++) {
+      const dx = q - a - xm;
+      num += dx * (x[q]! - ym);
+      den += dx * dx;
+    }
+    return num / den;
+  };
+}
+
+function compileRollingPer36({ p, input }: KernelEnv): Kernel {
+  const x = input(0);
+  const mins = input(1);
+  const w = p['window']!;
+  return (_t, s, j) => {
+    let sx = 0;
+    let sm = 0;
+    for (let q = Math.max(s, j - w); q < j; q++) {
+      sx += x[q]!;
+      sm += mins[q]!;
+    }
+    return sm > 0 ? (sx / sm) * 36 : Number.NaN;
+  };
+}
+
+function compileUsageProxy({ p, ph, input }: KernelEnv): Kernel {
+  const fga = input(0);
+  const fta = input(1);
+  const tov = input(2);
+  const mins = input(3);
+  const teamUsed = ph.cols.get('teamUsed')!;
+  const teamMin = ph.cols.get('teamMinutes')!;
+  const w = p['window']!;
+  return (_t, s, j) => {
+    let used = 0;
+    let m = 0;
+    let tu = 0;
+    let tm = 0;
+    for (let q = Math.max(s, j - w); q < j; q++) {
+      used += fga[q]! + 0.44 * fta[q]! + tov[q]!;
+      m += mins[q]!;
+      tu += teamUsed[q]!;
+      tm += teamMin[q]!;
+    }
+    return m > 0 && tu > 0 ? (used * (tm / 5)) / (m * tu) : Number.NaN;
+  };
+}
+
+/** The opponent's defence, pace or PRA allowed over its last `window` games (0: season to date). */
+function compileOpponent({ def, p, th, targets }: KernelEnv): Kernel {
+  const w = p['window']!;
+  const kind = def.transform;
+  const tSeason = targets.season;
+  const tDate = targets.date;
+  return (t) => {
+    const r = th.ranges.get(targets.opponent[t]!);
+    if (!r) return Number.NaN;
+    const j = lowerBound(th.date, r[0], r[1], tDate[t]!);
+    let a = j;
+    if (w === 0) {
+      const season = tSeason[t]!;
+      while (a > r[0] && th.season[a - 1] === season) a--;
+    } else {
+      a = Math.max(r[0], j - w);
+    }
+    let num = 0;
+    let den = 0;
+    for (let q = a; q < j; q++) {
+      if (kind === 'opp_def_rating') {
+        const pa = th.ptsAllowed[q]!;
+        const po = th.possOpp[q]!;
+        if (!Number.isNaN(pa) && !Number.isNaN(po)) {
+          num += pa;
+          den += po;
+        }
+      } else if (kind === 'opp_pace') {
+        const po = th.possOpp[q]!;
+        const pw = th.possOwn[q]!;
+        if (!Number.isNaN(po) && !Number.isNaN(pw)) {
+          num += (po + pw) / 2;
+          den += th.minutes[q]! / 5;
+        }
+      } else {
+        const v = th.praAllowed[q]!;
+        if (!Number.isNaN(v)) {
+          num += v;
+          den += 1;
+        }
+      }
+    }
+    if (!(den > 0)) return Number.NaN;
+    return kind === 'opp_def_rating' ? (100 * num) / den : kind === 'opp_pace' ? (48 * num) / den : num / den;
+  };
+}
+
+function compileRestDays({ p, ph, targets }: KernelEnv): Kernel {
+  const cap = p['cap']!;
+  const tDate = targets.date;
+  return (t, s, j) => (j > s ? Math.min(cap, tDate[t]! - ph.date[j - 1]!) : Number.NaN);
+}
+
+function compileBackToBack({ ph, targets }: KernelEnv): Kernel {
+  const tDate = targets.date;
+  return (t, s, j) => (j > s && tDate[t]! - ph.date[j - 1]! === 1 ? 1 : 0);
+}
+
+function compileGamesInDays({ p, ph, targets }: KernelEnv): Kernel {
+  const days = p['days']!;
+  const tDate = targets.date;
+  return (t, s, j) => {
+    const from = tDate[t]! - days;
+    let k = 0;
+    for (let q = j - 1; q >= s && ph.date[q]! >= from; q--) k++;
+    return k;
+  };
+}
+
+function compileHome({ targets }: KernelEnv): Kernel {
+  return (t) => targets.home[t]!;
+}
+
+function compileRollingShareAbove({ p, input }: KernelEnv): Kernel {
+  const x = input(0);
+  const w = p['window']!;
+  const threshold = p['threshold']!;
+  return (_t, s, j) => {
+    const a = Math.max(s, j - w);
+    if (j === a) return Number.NaN;
+    let k = 0;
+    for (let q = a; q < j; q++) if (x[q]! >= threshold) k++;
+    return k / (j - a);
+  };
+}
+
+function compileGamesWithTeam({ p, ph, targets }: KernelEnv): Kernel {
+  const cap = p['cap']!;
+  const team = ph.team;
+  return (t, s, j) => {
+    let k = 0;
+    for (let q = j - 1; q >= s && k < cap && team[q] === targets.team[t]; q--) k++;
+    return k;
+  };
+}
+
+/** The compiler of each transform with a kernel of its own (context columns are looked up apart). */
+const KERNEL_COMPILERS: Partial<Record<Transform, KernelCompiler>> = {
+  market_open_line: compileMarketLine,
+  rolling_mean: compileRollingMean,
+  season_mean: compileSeasonMean,
+  rolling_std: compileRollingStd,
+  rolling_slope: compileRollingSlope,
+  rolling_per36: compileRollingPer36,
+  usage_proxy: compileUsageProxy,
+  opp_def_rating: compileOpponent,
+  opp_pace: compileOpponent,
+  opp_pra_allowed: compileOpponent,
+  rest_days: compileRestDays,
+  back_to_back: compileBackToBack,
+  games_in_days: compileGamesInDays,
+  home: compileHome,
+  rolling_share_above: compileRollingShareAbove,
+  games_with_team: compileGamesWithTeam,
+};
+
 function compileKernel(
   def: FeatureDefinition,
   ph: PlayerHistory,
@@ -285,220 +563,16 @@ function compileKernel(
   ctx: GameContext | null,
   lines: ConsensusLines | undefined,
 ): Kernel {
-  const p = def.params;
-  if (def.transform === 'market_open_line') {
-    if (!lines) {
-      throw new InvalidParameterError(
-        `feature '${def.name}' reads the prop lines: pass { lines } (the dataset's consensus lines) to the builder.`,
-      );
-    }
-    const at = new Map<string, number>();
-    for (let j = 0; j < lines.n; j++)
-      if (lines.market[j] === 'PRA') at.set(`${lines.gameId[j]}|${lines.playerId[j]}`, j);
-    return (t) => {
-      const j = at.get(`${targets.gameId[t]}|${targets.playerId[t]}`);
-      return j === undefined ? Number.NaN : lines.line[j]!;
-    };
-  }
-  const ctxCol = CONTEXT_COLUMNS[def.transform];
-  if (ctxCol) {
-    const values = ctx![ctxCol];
-    return (t) => values[t]!;
-  }
+  const compile = CONTEXT_COLUMNS[def.transform] ? compileContext : KERNEL_COMPILERS[def.transform];
+  if (!compile)
+    throw new InvalidParameterError(`feature '${def.name}': transform ${def.transform} has no kernel.`);
   const input = (k: number): Float64Array => {
     const name = def.inputs[k]!;
     const c = ph.cols.get(name);
     if (!c) throw new InvalidParameterError(`feature '${def.name}': input '${name}' was not prepared.`);
     return c;
   };
-  const tSeason = targets.season;
-  const tDate = targets.date;
-  switch (def.transform) {
-    case 'rolling_mean': {
-      const x = input(0);
-      const w = p['window']!;
-      const minP = p['minPeriods']!;
-      return (_t, s, j) => {
-        const sum = presentSum(x, Math.max(s, j - w), j);
-        return presentCount >= minP ? sum / presentCount : Number.NaN;
-      };
-    }
-    case 'season_mean': {
-      const x = input(0);
-      return (t, s, j) => {
-        const season = tSeason[t]!;
-        let a = j;
-        while (a > s && ph.season[a - 1] === season) a--;
-        const sum = presentSum(x, a, j);
-        return presentCount > 0 ? sum / presentCount : Number.NaN;
-      };
-    }
-    case 'rolling_std': {
-      const x = input(0);
-      const w = p['window']!;
-      const minP = p['minPeriods']!;
-      return (_t, s, j) => {
-        const a = Math.max(s, j - w);
-        const sum = presentSum(x, a, j);
-        const k = presentCount;
-        if (k < minP) return Number.NaN;
-        const mean = sum / k;
-        let ss = 0;
-        for (let q = a; q < j; q++) {
-          const v = x[q]!;
-          if (!Number.isNaN(v)) ss += (v - mean) * (v - mean);
-        }
-        return Math.sqrt(ss / k);
-      };
-    }
-    case 'rolling_slope': {
-      const x = input(0);
-      const w = p['window']!;
-      const minP = p['minPeriods']!;
-      return (_t, s, j) => {
-        const a = Math.max(s, j - w);
-        const k = j - a;
-        if (k < minP) return Number.NaN;
-        const xm = (k - 1) / 2;
-        let ym = 0;
-        for (let q = a; q < j; q++) ym += x[q]!;
-        ym /= k;
-        let num = 0;
-        let den = 0;
-        for (let q = a; q < j; q++) {
-          const dx = q - a - xm;
-          num += dx * (x[q]! - ym);
-          den += dx * dx;
-        }
-        return num / den;
-      };
-    }
-    case 'rolling_per36': {
-      const x = input(0);
-      const mins = input(1);
-      const w = p['window']!;
-      return (_t, s, j) => {
-        let sx = 0;
-        let sm = 0;
-        for (let q = Math.max(s, j - w); q < j; q++) {
-          sx += x[q]!;
-          sm += mins[q]!;
-        }
-        return sm > 0 ? (sx / sm) * 36 : Number.NaN;
-      };
-    }
-    case 'usage_proxy': {
-      const fga = input(0);
-      const fta = input(1);
-      const tov = input(2);
-      const mins = input(3);
-      const teamUsed = ph.cols.get('teamUsed')!;
-      const teamMin = ph.cols.get('teamMinutes')!;
-      const w = p['window']!;
-      return (_t, s, j) => {
-        let used = 0;
-        let m = 0;
-        let tu = 0;
-        let tm = 0;
-        for (let q = Math.max(s, j - w); q < j; q++) {
-          used += fga[q]! + 0.44 * fta[q]! + tov[q]!;
-          m += mins[q]!;
-          tu += teamUsed[q]!;
-          tm += teamMin[q]!;
-        }
-        return m > 0 && tu > 0 ? (used * (tm / 5)) / (m * tu) : Number.NaN;
-      };
-    }
-    case 'opp_def_rating':
-    case 'opp_pace':
-    case 'opp_pra_allowed': {
-      const w = p['window']!;
-      const kind = def.transform;
-      return (t) => {
-        const r = th.ranges.get(targets.opponent[t]!);
-        if (!r) return Number.NaN;
-        const j = lowerBound(th.date, r[0], r[1], tDate[t]!);
-        let a = j;
-        if (w === 0) {
-          const season = tSeason[t]!;
-          while (a > r[0] && th.season[a - 1] === season) a--;
-        } else {
-          a = Math.max(r[0], j - w);
-        }
-        let num = 0;
-        let den = 0;
-        for (let q = a; q < j; q++) {
-          if (kind === 'opp_def_rating') {
-            const pa = th.ptsAllowed[q]!;
-            const po = th.possOpp[q]!;
-            if (!Number.isNaN(pa) && !Number.isNaN(po)) {
-              num += pa;
-              den += po;
-            }
-          } else if (kind === 'opp_pace') {
-            const po = th.possOpp[q]!;
-            const pw = th.possOwn[q]!;
-            if (!Number.isNaN(po) && !Number.isNaN(pw)) {
-              num += (po + pw) / 2;
-              den += th.minutes[q]! / 5;
-            }
-          } else {
-            const v = th.praAllowed[q]!;
-            if (!Number.isNaN(v)) {
-              num += v;
-              den += 1;
-            }
-          }
-        }
-        if (!(den > 0)) return Number.NaN;
-        return kind === 'opp_def_rating'
-          ? (100 * num) / den
-          : kind === 'opp_pace'
-            ? (48 * num) / den
-            : num / den;
-      };
-    }
-    case 'rest_days': {
-      const cap = p['cap']!;
-      return (t, s, j) => (j > s ? Math.min(cap, tDate[t]! - ph.date[j - 1]!) : Number.NaN);
-    }
-    case 'back_to_back':
-      return (t, s, j) => (j > s && tDate[t]! - ph.date[j - 1]! === 1 ? 1 : 0);
-    case 'games_in_days': {
-      const days = p['days']!;
-      return (t, s, j) => {
-        const from = tDate[t]! - days;
-        let k = 0;
-        for (let q = j - 1; q >= s && ph.date[q]! >= from; q--) k++;
-        return k;
-      };
-    }
-    case 'home':
-      return (t) => targets.home[t]!;
-    case 'rolling_share_above': {
-      const x = input(0);
-      const w = p['window']!;
-      const threshold = p['threshold']!;
-      return (_t, s, j) => {
-        const a = Math.max(s, j - w);
-        if (j === a) return Number.NaN;
-        let k = 0;
-        for (let q = a; q < j; q++) if (x[q]! >= threshold) k++;
-        return k / (j - a);
-      };
-    }
-    case 'games_with_team': {
-      const cap = p['cap']!;
-      const team = ph.team;
-      return (t, s, j) => {
-        let k = 0;
-        for (let q = j - 1; q >= s && k < cap && team[q] === targets.team[t]; q--) k++;
-        return k;
-      };
-    }
-    default:
-      throw new InvalidParameterError(`feature '${def.name}': transform ${def.transform} has no kernel.`);
-  }
+  return compile({ def, p: def.params, ph, th, targets, ctx, lines, input });
 }
 
 function sortByDate(k: GameKeys): Int32Array {

@@ -419,6 +419,63 @@ function bettingSummary(
   };
 }
 
+/** The last-10 average of each validation row (the training mean where a player has no history). */
+function lastTenBaseline(f: Features, valStart: number, n: number) {
+  const l10 = lastNAverage(f.m.keys.playerId, f.y, 10);
+  let trainMean = 0;
+  for (let r = 0; r < valStart; r++) trainMean += f.y[r]!;
+  trainMean /= Math.max(1, valStart);
+  const baselinePred = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const b = l10[valStart + i]!;
+    baselinePred[i] = Number.isNaN(b) ? trainMean : b;
+  }
+  return { l10, baselinePred };
+}
+
+/** The validation rows' consensus lines and quotes (NaN throughout when the dataset has none). */
+function validationLines(f: Features, ds: Dataset, valStart: number, valEnd: number) {
+  const empty = new Float32Array(valEnd - valStart).fill(Number.NaN);
+  const lines = ds.consensus
+    ? linesForRows(f.m, ds.consensus)
+    : { line: empty, overOdds: empty, underOdds: empty, closeLine: empty };
+  const line = lines.line.subarray(valStart, valEnd);
+  const market = {
+    date: f.m.keys.date.subarray(valStart, valEnd),
+    line,
+    closeLine: lines.closeLine.subarray(valStart, valEnd),
+  };
+  const overOdds = lines.overOdds.subarray(valStart, valEnd);
+  const underOdds = lines.underOdds.subarray(valStart, valEnd);
+  return { line, market, overOdds, underOdds };
+}
+
+/** Validation rows with ≥ 1 prior game, with a line, and with a line and ≥ 5 prior games. */
+function lineSubsets(prior: ArrayLike<number>, line: ArrayLike<number>, n: number) {
+  const prior1: number[] = [];
+  const lined: number[] = [];
+  const linedPrior5: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (prior[i]! >= 1) prior1.push(i);
+    if (!Number.isNaN(line[i]!)) {
+      lined.push(i);
+      if (prior[i]! >= 5) linedPrior5.push(i);
+    }
+  }
+  return { prior1, lined, linedPrior5 };
+}
+
+/** The betting summary's headline numbers on the lined rows with ≥ 5 prior games. */
+function prior5BettingMetrics(b5: BettingSummary): Record<string, number> {
+  return {
+    prior5_n_bets: b5.n_bets,
+    prior5_betting_win_rate: b5.win_rate,
+    prior5_betting_roi: b5.roi,
+    prior5_betting_roi_ci_low: b5.roi_ci_low,
+    prior5_betting_roi_ci_high: b5.roi_ci_high,
+  };
+}
+
 /**
  * Validation metrics of out-of-fold predictions: overall, the last-10 baseline on the same
  * rows, the subsets a report compares on (players with ≥ 1 prior game; rows with a line and
@@ -435,39 +492,11 @@ export function evaluateStep(
   const n = valEnd - valStart;
   const actual = f.y.subarray(valStart, valEnd);
   const regression = regressionMetrics(actual, pred);
-  const l10 = lastNAverage(f.m.keys.playerId, f.y, 10);
-  let trainMean = 0;
-  for (let r = 0; r < valStart; r++) trainMean += f.y[r]!;
-  trainMean /= Math.max(1, valStart);
-  const baselinePred = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const b = l10[valStart + i]!;
-    baselinePred[i] = Number.isNaN(b) ? trainMean : b;
-  }
+  const { l10, baselinePred } = lastTenBaseline(f, valStart, n);
   const baseline = regressionMetrics(actual, baselinePred);
   const prior = priorGames(f.m.keys.playerId).subarray(valStart, valEnd);
-  const empty = new Float32Array(n).fill(Number.NaN);
-  const lines = ds.consensus
-    ? linesForRows(f.m, ds.consensus)
-    : { line: empty, overOdds: empty, underOdds: empty, closeLine: empty };
-  const line = lines.line.subarray(valStart, valEnd);
-  const market = {
-    date: f.m.keys.date.subarray(valStart, valEnd),
-    line,
-    closeLine: lines.closeLine.subarray(valStart, valEnd),
-  };
-  const overOdds = lines.overOdds.subarray(valStart, valEnd);
-  const underOdds = lines.underOdds.subarray(valStart, valEnd);
-  const prior1: number[] = [];
-  const lined: number[] = [];
-  const linedPrior5: number[] = [];
-  for (let i = 0; i < n; i++) {
-    if (prior[i]! >= 1) prior1.push(i);
-    if (!Number.isNaN(line[i]!)) {
-      lined.push(i);
-      if (prior[i]! >= 5) linedPrior5.push(i);
-    }
-  }
+  const { line, market, overOdds, underOdds } = validationLines(f, ds, valStart, valEnd);
+  const { prior1, lined, linedPrior5 } = lineSubsets(prior, line, n);
   const bets = simulateBets({ pred, actual, line, overOdds, underOdds, minEdge: opts.minEdge });
   const betting = lined.length > 0 ? bettingSummary(bets, null, opts, market) : null;
   const extra: Record<string, number> = {
@@ -488,14 +517,7 @@ export function evaluateStep(
       line_mae_lined_prior5: maeOf(actual, line, linedPrior5),
       baseline_l10_mae_lined_prior5: maeOf(actual, baselinePred, linedPrior5),
     });
-    const b5 = bettingSummary(bets, linedPrior5, opts, market);
-    Object.assign(extra, {
-      prior5_n_bets: b5.n_bets,
-      prior5_betting_win_rate: b5.win_rate,
-      prior5_betting_roi: b5.roi,
-      prior5_betting_roi_ci_low: b5.roi_ci_low,
-      prior5_betting_roi_ci_high: b5.roi_ci_high,
-    });
+    Object.assign(extra, prior5BettingMetrics(bettingSummary(bets, linedPrior5, opts, market)));
   }
   return {
     regression,

@@ -58,74 +58,94 @@ function template(
   };
 }
 
-/** The templates by name. */
-export const TEMPLATES: Readonly<Record<string, ExperimentTemplate>> = {
-  phase1_baseline: template(
-    'phase1_baseline',
-    'Phase1_Baseline',
-    'Phase 1 baselines: simple features and models every later run must beat.',
-    'p1',
-    {
-      pipeline: 'walk-forward',
-      features: { set: 'v1_baseline' },
-      model: { ...GBDT, n_estimators: 150 },
-      validation: { season: 'last', start: 'season_start', refit_every_days: 7 },
-      registry: { register: false },
-    },
-  ),
-  phase1_features: template(
-    'phase1_features',
-    'Phase1_Features',
-    'Phase 1 feature work: one feature set per run against its baseline set, same model and validation.',
-    'p1',
-    {
-      pipeline: 'walk-forward',
-      features: { set: 'v3_advanced', baseline: 'v1_baseline' },
-      model: GBDT,
-      validation: { season: 'last', start: 'season_start', refit_every_days: 1 },
-      registry: { register: false },
-    },
-  ),
-  architecture: template(
-    'architecture',
-    'Phase1_Architecture',
-    'Phase 1 architecture: the two-stage minutes → PRA model against the single GBDT.',
-    'p1',
-    {
-      pipeline: 'two-stage',
-      features: { set: 'v3_advanced', baseline: 'v1_baseline' },
-      two_stage: TWO_STAGE,
-      validation: { season: 'last', start: 'season_start', refit_every_days: 7 },
-      registry: { register: false },
-    },
-  ),
-  position_defense: template(
-    'position_defense',
-    'Phase2_PositionDefense',
-    'Phase 2: opponent defence (position-level features to come) validated against the Phase 1 features.',
-    'p2',
-    {
-      pipeline: 'validate',
-      features: { set: 'v2_opponent_efficiency', baseline: 'v1_baseline' },
-      model: GBDT,
-      validation: { season: 'last', start: 'season_start', refit_every_days: 1 },
-      baseline_run: null,
-    },
-  ),
-  production: template(
-    'production',
-    'Production',
-    'Production candidates: full walk-forward validation, calibration, registration gate.',
-    'production',
-    {
-      pipeline: 'two-stage',
-      features: { set: 'v3_advanced', baseline: 'v1_baseline' },
-      two_stage: TWO_STAGE,
-      validation: { season: 'last', start: 'season_start', refit_every_days: 1 },
-      registry: { register: true, model_name: 'NBAPropsModel', gate: 'val_mae<6.0' },
-    },
-  ),
+/** What sets one standard experiment apart; `starterConfig` builds the rest. */
+interface TemplateSpec {
+  /** The experiment's folder under the project root. */
+  phase: string;
+  description: string;
+  phaseTag: string;
+  pipeline: 'walk-forward' | 'two-stage' | 'validate';
+  features: { set: string; baseline?: string };
+  /** The GBDT's parameters (two-stage pipelines take TWO_STAGE instead). */
+  model?: Record<string, unknown>;
+  refitEveryDays: number;
+  /** Register passing versions (production); a validate run compares against a baseline run instead. */
+  register?: boolean;
+}
+
+const V3_AGAINST_V1 = { set: 'v3_advanced', baseline: 'v1_baseline' };
+
+/** The pipeline config of a spec: pipeline, features, model, validation, then registry or baseline run. */
+function starterConfig(s: TemplateSpec): Record<string, unknown> {
+  return {
+    pipeline: s.pipeline,
+    features: s.features,
+    ...(s.pipeline === 'two-stage' ? { two_stage: TWO_STAGE } : { model: s.model ?? GBDT }),
+    validation: { season: 'last', start: 'season_start', refit_every_days: s.refitEveryDays },
+    ...(s.pipeline === 'validate'
+      ? { baseline_run: null }
+      : {
+          registry: s.register
+            ? { register: true, model_name: 'NBAPropsModel', gate: 'val_mae<6.0' }
+            : { register: false },
+        }),
+  };
+}
+
+const SPECS: Readonly<Record<string, TemplateSpec>> = {
+  phase1_baseline: {
+    phase: 'Phase1_Baseline',
+    description: 'Phase 1 baselines: simple features and models every later run must beat.',
+    phaseTag: 'p1',
+    pipeline: 'walk-forward',
+    features: { set: 'v1_baseline' },
+    model: { ...GBDT, n_estimators: 150 },
+    refitEveryDays: 7,
+  },
+  phase1_features: {
+    phase: 'Phase1_Features',
+    description:
+      'Phase 1 feature work: one feature set per run against its baseline set, same model and validation.',
+    phaseTag: 'p1',
+    pipeline: 'walk-forward',
+    features: V3_AGAINST_V1,
+    refitEveryDays: 1,
+  },
+  architecture: {
+    phase: 'Phase1_Architecture',
+    description: 'Phase 1 architecture: the two-stage minutes → PRA model against the single GBDT.',
+    phaseTag: 'p1',
+    pipeline: 'two-stage',
+    features: V3_AGAINST_V1,
+    refitEveryDays: 7,
+  },
+  position_defense: {
+    phase: 'Phase2_PositionDefense',
+    description:
+      'Phase 2: opponent defence (position-level features to come) validated against the Phase 1 features.',
+    phaseTag: 'p2',
+    pipeline: 'validate',
+    features: { set: 'v2_opponent_efficiency', baseline: 'v1_baseline' },
+    refitEveryDays: 1,
+  },
+  production: {
+    phase: 'Production',
+    description: 'Production candidates: full walk-forward validation, calibration, registration gate.',
+    phaseTag: 'production',
+    pipeline: 'two-stage',
+    features: V3_AGAINST_V1,
+    refitEveryDays: 1,
+    register: true,
+  },
 };
+
+/** The templates by name. */
+export const TEMPLATES: Readonly<Record<string, ExperimentTemplate>> = Object.fromEntries(
+  Object.entries(SPECS).map(([name, s]) => [
+    name,
+    template(name, s.phase, s.description, s.phaseTag, starterConfig(s)),
+  ]),
+);
 
 /** A template by name; an unknown name is an error listing the known ones. */
 export function getTemplate(name: string): ExperimentTemplate {

@@ -20,17 +20,24 @@ export interface ServingMetrics {
   recorded: Counter;
 }
 
-export function createServingMetrics(): ServingMetrics {
-  const registry = new Registry();
-  const registers = [registry];
-  const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
-    new Counter<L>({ name, help, labelNames, registers });
-  const gauge = <L extends string>(name: string, help: string, labelNames: L[]) =>
-    new Gauge<L>({ name, help, labelNames, registers });
-  const histogram = <L extends string>(name: string, help: string, labelNames: L[], buckets: number[]) =>
-    new Histogram<L>({ name, help, labelNames, buckets, registers });
+/** Metric constructors that register on one registry. */
+interface Makers {
+  counter: <L extends string>(name: string, help: string, labelNames: L[]) => Counter<L>;
+  gauge: <L extends string>(name: string, help: string, labelNames: L[]) => Gauge<L>;
+  histogram: <L extends string>(
+    name: string,
+    help: string,
+    labelNames: L[],
+    buckets: number[],
+  ) => Histogram<L>;
+}
+
+/** Requests, their latency and the games predicted. */
+function trafficMetrics({
+  counter,
+  histogram,
+}: Makers): Pick<ServingMetrics, 'requests' | 'latency' | 'predictions'> {
   return {
-    registry,
     requests: counter(
       'propflow_serving_requests_total',
       'HTTP requests by route, method, status and the model version that answered',
@@ -48,6 +55,15 @@ export function createServingMetrics(): ServingMetrics {
     predictions: counter('propflow_serving_predictions_total', 'Games predicted, by model version', [
       'model_version',
     ]),
+  };
+}
+
+/** The model version served, its swaps and failed loads. */
+function modelMetrics({
+  counter,
+  gauge,
+}: Makers): Pick<ServingMetrics, 'modelVersion' | 'modelInfo' | 'swaps' | 'failedLoads' | 'lastLoadFailed'> {
+  return {
     modelVersion: gauge('propflow_serving_model_version', 'The registered model version being served', [
       'model',
     ]),
@@ -67,6 +83,14 @@ export function createServingMetrics(): ServingMetrics {
       '1 while the latest attempt to load the registry version failed',
       ['model'],
     ),
+  };
+}
+
+/** Live accuracy against the version's validation and the degradation alert. */
+function monitoringMetrics({
+  gauge,
+}: Makers): Pick<ServingMetrics, 'alert' | 'liveMae' | 'valMae' | 'liveGames'> {
+  return {
     alert: gauge(
       'propflow_serving_degradation_alert',
       '1 while a model version breaks the degradation rule',
@@ -84,6 +108,15 @@ export function createServingMetrics(): ServingMetrics {
       'model',
       'version',
     ]),
+  };
+}
+
+/** The history features are computed from, its reloads and the predictions recorded. */
+function dataMetrics({
+  counter,
+  gauge,
+}: Makers): Pick<ServingMetrics, 'historyEnd' | 'datasetReloads' | 'recorded'> {
+  return {
     historyEnd: gauge(
       'propflow_serving_history_end_yyyymmdd',
       'Last game date in the history the service computes features from',
@@ -99,5 +132,24 @@ export function createServingMetrics(): ServingMetrics {
       'Predictions written to the monitoring database',
       [],
     ),
+  };
+}
+
+export function createServingMetrics(): ServingMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  const makers: Makers = {
+    counter: (name, help, labelNames) => new Counter({ name, help, labelNames, registers }),
+    gauge: (name, help, labelNames) => new Gauge({ name, help, labelNames, registers }),
+    histogram: (name, help, labelNames, buckets) =>
+      new Histogram({ name, help, labelNames, buckets, registers }),
+  };
+  // registration order is the order /metrics lists them in
+  return {
+    registry,
+    ...trafficMetrics(makers),
+    ...modelMetrics(makers),
+    ...monitoringMetrics(makers),
+    ...dataMetrics(makers),
   };
 }

@@ -32,7 +32,7 @@ import {
   type TrackingStore,
   withRun,
 } from '../tracking/index.js';
-import { type RegressionMetrics, regressionMetrics } from '../validation/index.js';
+import { type BetResult, type RegressionMetrics, regressionMetrics } from '../validation/index.js';
 import {
   featureImportanceSpec,
   type ImportanceRow,
@@ -56,25 +56,14 @@ export interface TrackerRunOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** A betting summary as the validation step computes it. */
-export interface BettingSummary {
-  n_bets: number;
-  n_over: number;
-  n_under: number;
-  wins: number;
-  losses: number;
-  pushes: number;
-  win_rate: number;
-  roi: number;
-  profit: number;
-  max_drawdown: number;
-  break_even_win_rate: number;
+/** A betting summary as the validation step computes it: the simulation's totals, without per-row arrays. */
+export type BettingSummary = Omit<BetResult, 'avg_payout' | 'side' | 'rowProfit'> & {
   roi_ci_low: number;
   roi_ci_high: number;
   /** Closing-line value in points (mean of line movement in the bet's favour), where closing lines exist. */
   clv?: number;
   min_edge: number;
-}
+};
 
 export interface ValidationMetricsInput {
   regression: RegressionMetrics;

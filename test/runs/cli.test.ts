@@ -5,40 +5,11 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../src/server/index.js';
 import { openStore, type TrackingStore } from '../../src/tracking/index.js';
+import { cli } from '../helpers/cli.js';
 import { dateSeries, makeFoldRun } from './fixtures.js';
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(...args: string[]): Promise<Result> {
-  let stdout = '';
-  let stderr = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c) => {
-    stdout += String(c);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c) => {
-    stderr += String(c);
-    return true;
-  });
-  process.exitCode = undefined;
-  try {
-    await main(['node', 'propflow', ...args]);
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
-  return { code, stdout, stderr };
-}
 
 const dir = mkdtempSync(path.join(tmpdir(), 'pf-runs-cli-'));
 const embeddedUri = `sqlite:///${path.join(dir, 'tracking.db')}`;
