@@ -435,7 +435,7 @@ function lastTenBaseline(f: Features, valStart: number, n: number) {
 
 /** The validation rows' consensus lines and quotes (NaN throughout when the dataset has none). */
 function validationLines(f: Features, ds: Dataset, valStart: number, valEnd: number) {
-  const empty = new Float32Array(valEnd - valStart).fill(Number.NaN);
+  const empty = new Float32Array(f.m.nRows).fill(Number.NaN);
   const lines = ds.consensus
     ? linesForRows(f.m, ds.consensus)
     : { line: empty, overOdds: empty, underOdds: empty, closeLine: empty };
